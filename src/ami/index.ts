@@ -1,0 +1,24 @@
+/**
+ * The AMI protocol core: framing, encoding, the connection state machine and its helpers.
+ * Nothing here imports Node-RED; it could be published on its own.
+ */
+export { AmiMessage, HeaderObject } from "./message";
+export { AmiFramer, FramerHandlers, FramerOptions, ParseError, parseFrame, peekEventName, DEFAULT_MAX_FRAME_BYTES } from "./parser";
+export { encodeAction, toHeaders, encodeHeaders, ActionFields, ActionFieldValue, FieldValue, MAX_HEADERS, MAX_LINE_BYTES } from "./encoder";
+export { AmiError, AmiErrorCode } from "./errors";
+export { AgiResult, parseAgiResult, decodeAgiEnv, urlDecode } from "./agi";
+export { amiVersionToAsterisk } from "./version";
+export {
+  AmiClient,
+  AmiClientOptions,
+  AmiTlsOptions,
+  AmiLogger,
+  ActionResult,
+  ConnectionState,
+  StateChange,
+  SendOptions,
+  EventSelector,
+  EventListener,
+  ClientStats,
+  commandOutput,
+} from "./client";
