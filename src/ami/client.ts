@@ -182,7 +182,8 @@ export class AmiClient extends EventEmitter {
     tls?: boolean | AmiTlsOptions;
     filters: string[];
   };
-  private readonly secret: string;
+  // A true private field: never shown by util.inspect, JSON.stringify or a debugger dump of the client.
+  readonly #secret: string;
   private readonly logger: AmiLogger;
   private readonly framer: AmiFramer;
   private readonly ids = new ActionIdSource();
@@ -248,7 +249,7 @@ export class AmiClient extends EventEmitter {
       maxListBytes: options.maxListBytes ?? 64 * 1024 * 1024,
       closeTimeout: options.closeTimeout ?? 2_000,
     };
-    this.secret = String(options.secret ?? "");
+    this.#secret = String(options.secret ?? "");
     this.logger = options.logger ?? {};
     this.framer = new AmiFramer(
       {
@@ -777,10 +778,10 @@ export class AmiClient extends EventEmitter {
       if (o.authType === "md5") {
         const challenge = await this.sendInternal("Challenge", { AuthType: "MD5" }, t);
         const nonce = challenge.response.get("Challenge") ?? "";
-        const key = createHash("md5").update(nonce + this.secret).digest("hex");
+        const key = createHash("md5").update(nonce + this.#secret).digest("hex");
         await this.sendInternal("Login", { AuthType: "MD5", Username: o.username, Key: key, Events: o.events }, t);
       } else {
-        await this.sendInternal("Login", { Username: o.username, Secret: this.secret, Events: o.events }, t);
+        await this.sendInternal("Login", { Username: o.username, Secret: this.#secret, Events: o.events }, t);
       }
     } catch (err) {
       if (this.socket !== sock) return;
@@ -935,7 +936,7 @@ export class AmiClient extends EventEmitter {
     const fn = this.logger[level];
     if (!fn) return;
     // Belt and braces: no message built here carries the secret, but never let one through.
-    const safe = this.secret.length >= 3 ? message.split(this.secret).join(SECRET_REDACTED) : message;
+    const safe = this.#secret.length >= 3 ? message.split(this.#secret).join(SECRET_REDACTED) : message;
     try {
       fn.call(this.logger, safe);
     } catch {

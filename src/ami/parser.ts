@@ -44,6 +44,8 @@ export class ParseError extends Error {
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** The limit counts a frame's text; an unfinished frame may also hold its closing "\r\n\r". */
+const PARTIAL_SLACK = 3;
 
 export class AmiFramer {
   private readonly handlers: FramerHandlers;
@@ -99,7 +101,7 @@ export class AmiFramer {
       this.scanned = 0;
       return;
     }
-    if (rest > this.maxFrameBytes) {
+    if (rest > this.maxFrameBytes + PARTIAL_SLACK) {
       this.fail(`frame exceeds ${this.maxFrameBytes} bytes without an end`);
       return;
     }
@@ -204,20 +206,20 @@ export class AmiFramer {
         term = nextLfCrLf;
         termLen = 3;
       } else {
-        if (len - start > this.maxFrameBytes) {
+        if (len - start > this.maxFrameBytes + PARTIAL_SLACK) {
           this.fail(`frame exceeds ${this.maxFrameBytes} bytes without an end`);
           return len;
         }
         this.scanned = len - start;
         return start;
       }
-      if (term - start > this.maxFrameBytes) {
-        this.fail(`frame exceeds ${this.maxFrameBytes} bytes`);
-        return len;
-      }
       // The frame's last line ends at term (its "\n"); drop that line end.
       let end = term;
       if (end > start && data[end - 1] === CR) end--;
+      if (end - start > this.maxFrameBytes) {
+        this.fail(`frame exceeds ${this.maxFrameBytes} bytes`);
+        return len;
+      }
       this.handlers.onFrame(data, start, end);
       pos = term + termLen;
     }
