@@ -561,7 +561,8 @@ export class AmiClient extends EventEmitter {
   }
 
   private onEvent(msg: AmiMessage, name: string, listeners: EventListener[], size: number): void {
-    const id = msg.get("ActionID");
+    // Only an event answering one of our actions needs its ActionID looked at.
+    const id = this.pending.size > 0 || this.abandoned.size > 0 ? msg.get("ActionID") : undefined;
     if (id !== undefined) {
       const p = this.pending.get(id);
       if (p && p.phase === "list") {
