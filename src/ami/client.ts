@@ -174,6 +174,8 @@ interface Subscription {
   listener: EventListener;
 }
 
+/** Actions that would change the session under the client's feet (credentials, log off). */
+const SESSION_ACTIONS = new Set(["login", "logoff", "challenge"]);
 const ASTERISK_TRUE = new Set(["yes", "true", "y", "t", "1", "on"]);
 const SECRET_REDACTED = "[redacted]";
 
@@ -195,6 +197,7 @@ export class AmiClient extends EventEmitter {
   private attempt = 0;
   private readySince = 0;
   private authRefused = false;
+  private serverShutdown = false;
   private lastError?: Error;
   private reconnectTimer?: NodeJS.Timeout;
   private connectTimer?: NodeJS.Timeout;
@@ -226,6 +229,9 @@ export class AmiClient extends EventEmitter {
       throw new TypeError("AmiClient: username is required");
     }
     const useTls = !!options.tls;
+    if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) {
+      throw new TypeError(`AmiClient: port must be an integer from 1 to 65535, not ${String(options.port)}`);
+    }
     this.options = {
       host: options.host,
       port: options.port ?? (useTls ? 5039 : 5038),
@@ -383,6 +389,9 @@ export class AmiClient extends EventEmitter {
       while (this.pending.has(id));
     }
     const lower = action.toLowerCase();
+    if (!internal && SESSION_ACTIONS.has(lower)) {
+      throw amiError("ERR_AMI_INVALID_ACTION", `${action} is managed by the AMI client itself (use close() to log off)`, { action });
+    }
     const async = lower === "originate" && ASTERISK_TRUE.has(String(fieldValue(fields, "Async") ?? "").toLowerCase());
     let wait: Pending["wait"];
     let commandId: string | undefined;
@@ -578,7 +587,11 @@ export class AmiClient extends EventEmitter {
     if (name === "AsyncAGIExec" && this.agiWaiters.size > 0) this.onAgiExec(msg);
     else if (name === "AsyncAGIEnd" && this.agiWaiters.size > 0) this.onAgiEnd(msg);
     else if (name === "FullyBooted") this.emit("fullybooted", msg);
-    else if (name === "Shutdown") this.log("info", `Asterisk is shutting down (${msg.get("Shutdown") ?? "no detail"})`);
+    else if (name === "Shutdown") {
+      this.serverShutdown = true;
+      this.lastError = new Error(`Asterisk shut down (${msg.get("Shutdown") ?? "no detail"}, restart: ${msg.get("Restart") ?? "?"})`);
+      this.log("info", `Asterisk is shutting down (${msg.get("Shutdown") ?? "no detail"})`);
+    }
     for (const listener of listeners) {
       try {
         listener(msg);
@@ -736,12 +749,24 @@ export class AmiClient extends EventEmitter {
     this.framer.reset();
     this.banner = undefined;
     this.setState("connecting", this.attempt > 0 ? { attempt: this.attempt } : {});
-    const o = this.options;
     let sock: net.Socket;
+    try {
+      sock = this.createSocket();
+    } catch (err) {
+      // Bad TLS material and the like throw synchronously: report it and retry like any failure.
+      this.sessionEnded(false, new Error(`cannot connect: ${(err as Error).message}`));
+      return;
+    }
+    this.socket = sock;
+    this.watch(sock);
+  }
+
+  private createSocket(): net.Socket {
+    const o = this.options;
     if (o.tls) {
       const t: AmiTlsOptions = o.tls === true ? {} : o.tls;
       const servername = t.servername ?? (net.isIP(o.host) ? undefined : o.host);
-      sock = tls.connect({
+      return tls.connect({
         host: o.host,
         port: o.port,
         ca: t.ca,
@@ -751,10 +776,12 @@ export class AmiClient extends EventEmitter {
         rejectUnauthorized: t.rejectUnauthorized ?? true,
         servername,
       });
-    } else {
-      sock = net.connect({ host: o.host, port: o.port });
     }
-    this.socket = sock;
+    return net.connect({ host: o.host, port: o.port });
+  }
+
+  private watch(sock: net.Socket): void {
+    const o = this.options;
     sock.setNoDelay(true);
     sock.setKeepAlive(true, 30_000);
     this.connectTimer = setTimeout(() => {
@@ -873,6 +900,13 @@ export class AmiClient extends EventEmitter {
       this.settle(p, amiError(code, text, { action: p.action, actionId: p.id, response: p.response }));
     }
     this.abandoned.clear();
+    this.sessionEnded(wasReady, cause);
+  }
+
+  /** Decides what follows a session that ended (or never started): closed, or a retry later. */
+  private sessionEnded(wasReady: boolean, cause: Error | undefined): void {
+    const shutdown = this.serverShutdown;
+    this.serverShutdown = false;
     if (this.closing || !this.options.reconnect) {
       this.setState("closed", cause && !this.closing ? { error: cause } : {});
       return;
@@ -887,7 +921,9 @@ export class AmiClient extends EventEmitter {
       const base = Math.min(this.options.reconnectMaxDelay, this.options.reconnectDelay * 2 ** Math.min(this.attempt, 30));
       delay = Math.round(base / 2 + (Math.random() * base) / 2);
       this.attempt++;
-      if (wasReady) this.log("warn", `AMI connection lost${cause ? `: ${cause.message}` : ""}; reconnecting in ${delay} ms`);
+      // Event: Shutdown announced the end: a planned restart, not a fault.
+      if (shutdown) this.log("info", `Asterisk shut down; reconnecting in ${delay} ms`);
+      else if (wasReady) this.log("warn", `AMI connection lost${cause ? `: ${cause.message}` : ""}; reconnecting in ${delay} ms`);
       this.setState("reconnecting", { attempt: this.attempt, delay, error: cause });
     }
     this.stats.reconnects++;

@@ -297,6 +297,30 @@ describe("AMI client", () => {
       assert.deepEqual(seen, ["After"]);
     });
 
+    it("caps a list's bytes too", async () => {
+      srv.onAction = (action, s) => {
+        const id = action.get("ActionID") ?? "";
+        s.respond(action, [["Response", "Success"], ["EventList", "start"]]);
+        for (let i = 0; i < 5; i++) s.send(item(id, "DBGetTreeResponse", [["Key", `k${i}`], ["Val", "v".repeat(500)]]));
+        s.send(item(id, "DBGetTreeComplete", [["EventList", "Complete"], ["ListItems", "5"]]));
+      };
+      const capped = makeClient(srv.port, { maxListBytes: 1500 });
+      await ready(capped.client);
+      const err = await rejection(capped.client.send("DBGetTree", { Family: "cidname" }));
+      assert.equal(err.code, "ERR_AMI_LIST_LIMIT");
+      assert.match(err.message, /exceeds 1500 bytes/);
+    });
+
+    it("refuses Login, Logoff and Challenge: the client manages its own session", async () => {
+      await ready(h.client);
+      for (const action of ["Login", "logoff", "Challenge"]) {
+        const err = await rejection(h.client.send(action, { Username: "other", Secret: "x" }));
+        assert.equal(err.code, "ERR_AMI_INVALID_ACTION");
+        assert.match(err.message, /managed by the AMI client/);
+      }
+      assert.deepEqual(srv.actions.map((a) => a.get("Action")), ["Login"]);
+    });
+
     it("a list whose items stop coming times out, and its late items do not leak", async () => {
       let session: FakeSession | undefined;
       let id = "";
@@ -515,6 +539,27 @@ describe("AMI client", () => {
       assert.match(err.message, /frame exceeds 4096 bytes/);
       assert.ok(states.some((s) => s.state === "reconnecting" && /protocol error/.test(s.error?.message ?? "")));
       await waitFor(() => client.state === "ready", 3000, "ready again");
+    });
+
+    it("Event: Shutdown is a clean end: logged as information, then the client reconnects", async () => {
+      const srv = await fake();
+      const { client, logs, states } = makeClient(srv.port);
+      await ready(client);
+      srv.broadcast([["Event", "Shutdown"], ["Privilege", "system,all"], ["Shutdown", "Cleanly"], ["Restart", "True"]]);
+      setTimeout(() => srv.dropAll(), 20);
+      await waitFor(() => states.some((s) => s.state === "reconnecting"));
+      assert.ok(logs.some((l) => /^info: Asterisk shut down; reconnecting/.test(l)), logs.join("\n"));
+      assert.ok(!logs.some((l) => l.startsWith("warn:")));
+      assert.match(states.find((s) => s.state === "reconnecting")?.error?.message ?? "", /Asterisk shut down \(Cleanly, restart: True\)/);
+      await waitFor(() => client.state === "ready", 3000);
+    });
+
+    it("bad connection settings never throw out of connect(): they are reported and retried", async () => {
+      assert.throws(() => makeClient(70000), /port must be an integer from 1 to 65535/);
+      const { client, states } = makeClient(5039, { tls: { cert: "not a certificate", key: "not a key" } });
+      assert.doesNotThrow(() => client.connect());
+      await waitFor(() => states.some((s) => s.state === "reconnecting"));
+      assert.match(states.find((s) => s.state === "reconnecting")?.error?.message ?? "", /cannot connect: /);
     });
 
     it("reconnect delays back off exponentially with jitter up to the cap", async () => {
