@@ -1,0 +1,16 @@
+import { encoderProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
+import * as fc from "fast-check";
+
+/** npm run fuzz [-- cases]: runs each property for the given number of cases (default 1,000,000). */
+const cases = Number(process.argv[2] ?? 1_000_000);
+const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+console.log(`fuzzing with ${cases} cases per property, seed ${seed}`);
+for (const [name, property] of [
+  ["parser: chunking", parserChunkingProperty],
+  ["parser: garbage", parserGarbageProperty],
+  ["encoder: no injection", encoderProperty],
+] as const) {
+  const started = Date.now();
+  fc.assert(property as fc.IProperty<unknown>, { numRuns: cases, seed });
+  console.log(`${name}: ${cases} cases passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
