@@ -22,3 +22,21 @@ export {
   ClientStats,
   commandOutput,
 } from "./client";
+export {
+  CallTracker,
+  CallTrackerOptions,
+  CallUpdate,
+  Call,
+  CallStep,
+  CallState,
+  Leg,
+  Dial,
+  Party,
+  Transfer,
+  Direction,
+  Disposition,
+  CALL_EVENTS,
+  dialledNumber,
+} from "./calls";
+export { PresenceTracker, Presence, PresenceState, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, extensionState, deviceState } from "./presence";
+export { trackCalls, trackPresence, CallTracking, PresenceTracking } from "./tracking";

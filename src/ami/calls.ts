@@ -1,0 +1,523 @@
+import { AmiMessage } from "./message";
+
+/**
+ * Call tracking: turns one connection's channel events into calls, the way people think of them.
+ *
+ * One call is every channel sharing a `Linkedid` (the first channel's Uniqueid); keying by a leg's
+ * Uniqueid breaks on ring groups and transfers. Dials are read from DialBegin/DialEnd (DialStatus
+ * ANSWER, NOANSWER, BUSY, CANCEL, CONGESTION, CHANUNAVAIL); a DialBegin without a calling Channel
+ * is Asterisk's own originate placing its first leg, not a party being dialled (dial-outcomes
+ * capture), so it never decides who rang or answered.
+ *
+ * Pure logic: feed it events (handle), seed it with CoreShowChannels items, read lifecycle steps.
+ */
+
+export type CallStep = "ringing" | "answered" | "ended" | "hold" | "unhold" | "transfer";
+export type CallState = "new" | "ringing" | "answered" | "ended";
+export type Direction = "inbound" | "outbound" | "internal";
+export type Disposition = "ANSWERED" | "NO ANSWER" | "BUSY" | "CANCELLED" | "FAILED";
+
+export interface Party {
+  number?: string;
+  name?: string;
+  channel?: string;
+  uniqueid?: string;
+}
+
+export interface Leg {
+  channel: string;
+  uniqueid: string;
+  /** ChannelStateDesc as Asterisk says it: Down, Ring, Ringing, Up, Busy, ... */
+  state: string;
+  callerNumber?: string;
+  callerName?: string;
+  context?: string;
+  exten?: string;
+  answeredAt?: number;
+  endedAt?: number;
+  cause?: string;
+  causeText?: string;
+  onHold: boolean;
+}
+
+export interface Dial {
+  /** The calling channel. */
+  from: string;
+  to: string;
+  toUniqueid?: string;
+  dialString?: string;
+  callee: Party;
+  /** DialStatus of DialEnd (ANSWER, NOANSWER, BUSY, CANCEL, ...), once known. */
+  status?: string;
+  at: number;
+}
+
+export interface Transfer {
+  kind: "blind" | "attended";
+  at: number;
+  /** Blind: the extension transferred to; attended: the other call's Linkedid, when known. */
+  target?: string;
+  result?: string;
+}
+
+export interface Call {
+  /** The Linkedid. */
+  id: string;
+  state: CallState;
+  direction: Direction;
+  caller: Party;
+  /** The party dialled first (the callee as the caller meant it). */
+  callee?: Party;
+  /** Who answered: the dialled party that answered, or undefined when only the PBX answered. */
+  answeredBy?: Party;
+  legs: Leg[];
+  dials: Dial[];
+  transfers: Transfer[];
+  onHold: boolean;
+  /** Epoch ms. */
+  startedAt: number;
+  ringingAt?: number;
+  answeredAt?: number;
+  endedAt?: number;
+  disposition?: Disposition;
+  /** Seconds: ringing until answered (or until the end), answered until the end, start until the end. */
+  ringTime?: number;
+  talkTime?: number;
+  totalTime?: number;
+  /** Known from CoreShowChannels at (re)connect: its beginning was not seen. */
+  seeded?: boolean;
+  /** Events of this call may have been missed (a reconnect happened while it was live). */
+  gap?: boolean;
+  /** Ended without its Hangup events being seen (gone after a reconnect, or reaped as stale). */
+  incomplete?: "gone-after-reconnect" | "stale";
+  lastEventAt: number;
+}
+
+export interface CallUpdate {
+  step: CallStep;
+  call: Call;
+  /** ringing: the dial that rings; transfer: the transfer. */
+  dial?: Dial;
+  transfer?: Transfer;
+}
+
+export interface CallTrackerOptions {
+  /** Contexts where calls from outside enter (regular expression source, case-insensitive). */
+  inboundContexts?: string;
+  /** Dialled numbers this long or longer leave the PBX (outbound), unless dialled from an inbound context. */
+  externalNumberMinLength?: number;
+  /** A call with no event for this long is reaped as stale, ms (default 4 h). */
+  staleAfterMs?: number;
+  /** Most live calls kept; the least recently active are reaped beyond it (default 20000). */
+  maxCalls?: number;
+  /** Clock, for tests (default Date.now). */
+  now?: () => number;
+}
+
+/** The events the tracker reads; subscribe to exactly these so others stay undecoded. */
+export const CALL_EVENTS = [
+  "Newchannel",
+  "NewCallerid",
+  "Newstate",
+  "Rename",
+  "DialBegin",
+  "DialEnd",
+  "Hangup",
+  "Hold",
+  "Unhold",
+  "BlindTransfer",
+  "AttendedTransfer",
+] as const;
+
+const DEFAULT_INBOUND = "^(from-pstn|from-trunk|from-external|from-did|inbound|incoming|ext-did)";
+
+export class CallTracker {
+  private readonly calls = new Map<string, Call>();
+  /** Uniqueid -> Linkedid of its call. */
+  private readonly legCall = new Map<string, string>();
+  private readonly inbound: RegExp;
+  private readonly externalMin: number;
+  private readonly staleAfterMs: number;
+  private readonly maxCalls: number;
+  private readonly now: () => number;
+
+  constructor(options: CallTrackerOptions = {}) {
+    this.inbound = new RegExp(options.inboundContexts ?? DEFAULT_INBOUND, "i");
+    this.externalMin = options.externalNumberMinLength ?? 7;
+    this.staleAfterMs = options.staleAfterMs ?? 4 * 3600_000;
+    this.maxCalls = options.maxCalls ?? 20_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** The live calls (copies). */
+  snapshot(): Call[] {
+    return [...this.calls.values()].map(cloneCall);
+  }
+
+  get(linkedid: string): Call | undefined {
+    const c = this.calls.get(linkedid);
+    return c && cloneCall(c);
+  }
+
+  /** Feeds one event; returns the lifecycle steps it caused (often none). */
+  handle(event: AmiMessage): CallUpdate[] {
+    const name = event.event;
+    const updates: CallUpdate[] = [];
+    const at = eventTime(event, this.now);
+    switch (name) {
+      case "Newchannel": {
+        const call = this.callFor(event, at);
+        this.upsertLeg(call, event, at);
+        break;
+      }
+      case "NewCallerid":
+      case "Newstate":
+      case "Rename": {
+        const call = this.callOf(event, at);
+        if (!call) break;
+        const leg = this.upsertLeg(call, event, at);
+        if (name === "Rename") leg.channel = event.get("Newname") ?? leg.channel;
+        if (name === "Newstate" && leg.state === "Up" && leg.answeredAt === undefined) {
+          leg.answeredAt = at;
+          // The first leg answered with no dial ringing: the PBX (IVR, queue, voicemail) answered.
+          if (isFirstLeg(call, leg) && call.answeredAt === undefined && !call.dials.some((d) => d.status === undefined)) {
+            this.answer(call, undefined, at, updates);
+          }
+        }
+        if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
+        break;
+      }
+      case "DialBegin": {
+        const from = event.get("Channel");
+        const call = this.callOf(event, at, "Dest");
+        if (!call || from === undefined) break; // an originate placing its first leg: no party rings
+        call.lastEventAt = at;
+        // The dialled party's name is not in DialBegin: the destination channel carries the
+        // caller's ID (what the phone displays), so only the number is known here.
+        const callee: Party = {
+          number: dialledNumber(event.get("DialString")) ?? known(event.get("DestExten")),
+          channel: event.get("DestChannel"),
+          uniqueid: event.get("DestUniqueid"),
+        };
+        const dial: Dial = { from, to: event.get("DestChannel") ?? "", toUniqueid: event.get("DestUniqueid"), dialString: event.get("DialString"), callee, at };
+        call.dials.push(dial);
+        call.callee ??= callee;
+        if (call.state === "new") {
+          call.state = "ringing";
+          call.ringingAt = at;
+        }
+        call.ringingAt ??= at;
+        call.direction = this.direction(call);
+        updates.push({ step: "ringing", call: cloneCall(call), dial: { ...dial, callee: { ...callee } } });
+        break;
+      }
+      case "DialEnd": {
+        if (event.get("Channel") === undefined) break;
+        const call = this.callOf(event, at, "Dest");
+        if (!call) break;
+        call.lastEventAt = at;
+        const to = event.get("DestUniqueid");
+        const dial = [...call.dials].reverse().find((d) => d.toUniqueid === to && d.status === undefined);
+        const status = event.get("DialStatus") ?? "";
+        if (dial) dial.status = status;
+        if (status === "ANSWER") this.answer(call, dial?.callee ?? { channel: event.get("DestChannel"), uniqueid: to }, at, updates);
+        break;
+      }
+      case "Hold":
+      case "Unhold": {
+        const call = this.callOf(event, at);
+        if (!call) break;
+        const leg = this.upsertLeg(call, event, at);
+        leg.onHold = name === "Hold";
+        const held = call.legs.some((l) => l.onHold && l.endedAt === undefined);
+        if (held !== call.onHold) {
+          call.onHold = held;
+          updates.push({ step: held ? "hold" : "unhold", call: cloneCall(call) });
+        }
+        break;
+      }
+      case "BlindTransfer":
+      case "AttendedTransfer": {
+        const call = this.callOf(event, at, "Transferer");
+        if (!call) break;
+        call.lastEventAt = at;
+        const transfer: Transfer =
+          name === "BlindTransfer"
+            ? { kind: "blind", at, target: event.get("Extension"), result: event.get("Result") }
+            : { kind: "attended", at, target: event.get("SecondTransfererLinkedid") ?? event.get("TransferTargetLinkedid"), result: event.get("Result") };
+        call.transfers.push(transfer);
+        updates.push({ step: "transfer", call: cloneCall(call), transfer: { ...transfer } });
+        break;
+      }
+      case "Hangup": {
+        const call = this.callOf(event, at);
+        if (!call) break;
+        const leg = this.upsertLeg(call, event, at);
+        leg.endedAt = at;
+        leg.cause = event.get("Cause");
+        leg.causeText = event.get("Cause-txt");
+        leg.onHold = false;
+        this.legCall.delete(leg.uniqueid);
+        if (call.legs.every((l) => l.endedAt !== undefined)) this.end(call, at, undefined, updates);
+        break;
+      }
+      default:
+        break;
+    }
+    this.reap(at, updates);
+    return updates;
+  }
+
+  /**
+   * The connection was lost: events of the live calls may be missed from now on. Call seed()
+   * with CoreShowChannels once connected again.
+   */
+  markGap(): void {
+    for (const call of this.calls.values()) call.gap = true;
+  }
+
+  /**
+   * Seeds from CoreShowChannels items: calls already in progress are added (seeded), and calls
+   * that were live before a reconnect but have no channel now are ended as incomplete.
+   */
+  seed(items: AmiMessage[]): CallUpdate[] {
+    const at = this.now();
+    const updates: CallUpdate[] = [];
+    const present = new Set<string>();
+    for (const item of items) {
+      const uniqueid = item.get("Uniqueid");
+      const linkedid = item.get("Linkedid") ?? uniqueid;
+      if (!uniqueid || !linkedid) continue;
+      present.add(linkedid);
+      let call = this.calls.get(linkedid);
+      if (!call) {
+        const seconds = durationSeconds(item.get("Duration"));
+        call = this.newCall(linkedid, seconds === undefined ? at : at - seconds * 1000);
+        call.seeded = true;
+      }
+      const leg = this.upsertLeg(call, item, at);
+      if (leg.state === "Up") {
+        leg.answeredAt ??= at;
+        if (call.answeredAt === undefined) {
+          call.state = "answered";
+          call.answeredAt = at;
+        }
+      } else if (leg.state === "Ringing" || leg.state === "Ring") {
+        if (call.state === "new") call.state = "ringing";
+      }
+      if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
+    }
+    for (const call of [...this.calls.values()]) {
+      if (!present.has(call.id) && call.gap) this.end(call, at, "gone-after-reconnect", updates);
+    }
+    for (const call of this.calls.values()) call.direction = this.direction(call);
+    return updates;
+  }
+
+  private newCall(linkedid: string, at: number): Call {
+    const call: Call = {
+      id: linkedid,
+      state: "new",
+      direction: "internal",
+      caller: {},
+      legs: [],
+      dials: [],
+      transfers: [],
+      onHold: false,
+      startedAt: at,
+      lastEventAt: at,
+    };
+    this.calls.set(linkedid, call);
+    return call;
+  }
+
+  /** The call of a new channel (by its Linkedid). */
+  private callFor(event: AmiMessage, at: number): Call {
+    const uniqueid = event.get("Uniqueid") ?? "";
+    const linkedid = event.get("Linkedid") ?? uniqueid;
+    const call = this.calls.get(linkedid);
+    if (!call) return this.newCall(linkedid, at);
+    this.touch(call, at);
+    return call;
+  }
+
+  /** The call an event belongs to, from its (prefixed) Linkedid or Uniqueid; undefined if unknown. */
+  private callOf(event: AmiMessage, at: number, prefix = ""): Call | undefined {
+    const linkedid = event.get(`${prefix}Linkedid`) ?? event.get("Linkedid");
+    const uniqueid = event.get(`${prefix}Uniqueid`) ?? event.get("Uniqueid");
+    const known = uniqueid === undefined ? undefined : this.legCall.get(uniqueid);
+    const id = linkedid ?? known;
+    if (id === undefined) return undefined;
+    let call = this.calls.get(id);
+    if (!call && known !== undefined) call = this.calls.get(known);
+    if (!call) return undefined;
+    this.touch(call, at);
+    return call;
+  }
+
+  /** Keeps the map in least-recently-active order, so the cap reaps from its front. */
+  private touch(call: Call, at: number): void {
+    call.lastEventAt = at;
+    this.calls.delete(call.id);
+    this.calls.set(call.id, call);
+  }
+
+  private upsertLeg(call: Call, event: AmiMessage, at: number): Leg {
+    const uniqueid = event.get("Uniqueid") ?? "";
+    let leg = call.legs.find((l) => l.uniqueid === uniqueid);
+    if (!leg) {
+      // A leg met under another Linkedid moves to this call (Asterisk re-links on some transfers).
+      const previous = this.legCall.get(uniqueid);
+      const other = previous !== undefined && previous !== call.id ? this.calls.get(previous) : undefined;
+      if (other) {
+        const i = other.legs.findIndex((l) => l.uniqueid === uniqueid);
+        if (i >= 0) [leg] = other.legs.splice(i, 1);
+        if (other.legs.length === 0) this.calls.delete(other.id);
+      }
+      leg ??= { channel: event.get("Channel") ?? "", uniqueid, state: "Down", onHold: false };
+      call.legs.push(leg);
+      this.legCall.set(uniqueid, call.id);
+    }
+    leg.channel = event.get("Channel") ?? leg.channel;
+    leg.state = event.get("ChannelStateDesc") ?? leg.state;
+    leg.callerNumber = known(event.get("CallerIDNum")) ?? leg.callerNumber;
+    leg.callerName = known(event.get("CallerIDName")) ?? leg.callerName;
+    leg.context = event.get("Context") || leg.context;
+    leg.exten = event.get("Exten") || leg.exten;
+    call.lastEventAt = at;
+    return leg;
+  }
+
+  private refreshCaller(call: Call, leg: Leg): void {
+    call.caller = { number: leg.callerNumber, name: leg.callerName, channel: leg.channel, uniqueid: leg.uniqueid };
+    call.direction = this.direction(call);
+  }
+
+  private answer(call: Call, by: Party | undefined, at: number, updates: CallUpdate[]): void {
+    const first = call.answeredAt === undefined;
+    if (!first && (by === undefined || call.answeredBy !== undefined)) return;
+    if (first) call.answeredAt = at;
+    call.answeredBy = by;
+    call.state = "answered";
+    updates.push({ step: "answered", call: cloneCall(call) });
+  }
+
+  private end(call: Call, at: number, incomplete: Call["incomplete"], updates: CallUpdate[]): void {
+    call.state = "ended";
+    call.endedAt = at;
+    if (incomplete) call.incomplete = incomplete;
+    call.disposition = disposition(call);
+    const ringStart = call.ringingAt ?? call.startedAt;
+    call.ringTime = seconds((call.answeredAt ?? at) - ringStart);
+    call.talkTime = call.answeredAt === undefined ? 0 : seconds(at - call.answeredAt);
+    call.totalTime = seconds(at - call.startedAt);
+    call.onHold = false;
+    this.calls.delete(call.id);
+    for (const leg of call.legs) if (this.legCall.get(leg.uniqueid) === call.id) this.legCall.delete(leg.uniqueid);
+    updates.push({ step: "ended", call });
+  }
+
+  private reap(at: number, updates: CallUpdate[]): void {
+    while (this.calls.size > this.maxCalls) {
+      const oldest = this.calls.values().next().value as Call;
+      this.end(oldest, at, "stale", updates);
+    }
+    // The map is in least-recently-active order: stale calls are at its front.
+    for (const call of this.calls.values()) {
+      if (at - call.lastEventAt <= this.staleAfterMs) break;
+      this.end(call, at, "stale", updates);
+    }
+  }
+
+  private direction(call: Call): Direction {
+    const first = call.legs.find((l) => isFirstLeg(call, l)) ?? call.legs[0];
+    if (first?.context && this.inbound.test(first.context)) return "inbound";
+    const dialled = call.callee?.number;
+    if (dialled && /^\+?\d+$/.test(dialled) && dialled.replace(/^\+/, "").length >= this.externalMin) return "outbound";
+    return "internal";
+  }
+}
+
+function isFirstLeg(call: Call, leg: Leg): boolean {
+  return leg.uniqueid === call.id;
+}
+
+/** Asterisk writes "<unknown>" (and sometimes "") for unknown caller IDs. */
+function known(v: string | undefined): string | undefined {
+  return v === undefined || v === "" || v === "<unknown>" ? undefined : v;
+}
+
+/** The number in a dial string: "PJSIP/6001", "Local/100@test", "700@test", "SIP/trunk/0049301234". */
+export function dialledNumber(dialString: string | undefined): string | undefined {
+  if (!dialString) return undefined;
+  let s = dialString.split("&")[0];
+  const slash = s.lastIndexOf("/");
+  if (slash >= 0) s = s.slice(slash + 1);
+  s = s.split("@")[0].split(",")[0];
+  return s || undefined;
+}
+
+/**
+ * The outcome of a call, from what the dials said: any ANSWER wins; otherwise a caller who gave
+ * up (CANCEL) before a member rang out, then no answer, then busy; failures otherwise. With no
+ * dial at all, the first leg being answered (IVR, voicemail) makes it ANSWERED, and its hangup
+ * cause tells the rest (17 busy, 18/19 no answer, 16 before answer: the caller hung up).
+ */
+export function disposition(call: Call): Disposition {
+  if (call.answeredAt !== undefined) return "ANSWERED";
+  const statuses = new Set(call.dials.map((d) => d.status ?? "CANCEL"));
+  if (statuses.size > 0) {
+    if (statuses.has("CANCEL")) return "CANCELLED";
+    if (statuses.has("NOANSWER")) return "NO ANSWER";
+    if (statuses.has("BUSY")) return "BUSY";
+    return "FAILED";
+  }
+  const first = call.legs.find((l) => isFirstLeg(call, l)) ?? call.legs[0];
+  switch (first?.cause) {
+    case "17":
+      return "BUSY";
+    case "18":
+    case "19":
+      return "NO ANSWER";
+    case "16":
+    case "0":
+      return "CANCELLED";
+    default:
+      return "FAILED";
+  }
+}
+
+function eventTime(event: AmiMessage, now: () => number): number {
+  // Present when manager.conf has timestampevents=yes: more exact than the arrival time.
+  const ts = event.get("Timestamp");
+  if (ts !== undefined) {
+    const t = Number(ts);
+    if (Number.isFinite(t) && t > 0) return Math.round(t * 1000);
+  }
+  return now();
+}
+
+function durationSeconds(d: string | undefined): number | undefined {
+  const m = d === undefined ? null : /^(\d+):(\d{2}):(\d{2})$/.exec(d);
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
+}
+
+function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms / 100) / 10);
+}
+
+function cloneCall(c: Call): Call {
+  return {
+    ...c,
+    caller: { ...c.caller },
+    callee: c.callee && { ...c.callee },
+    answeredBy: c.answeredBy && { ...c.answeredBy },
+    legs: c.legs.map((l) => ({ ...l })),
+    dials: c.dials.map((d) => ({ ...d, callee: { ...d.callee } })),
+    transfers: c.transfers.map((t) => ({ ...t })),
+  };
+}

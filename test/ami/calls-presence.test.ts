@@ -1,0 +1,241 @@
+import { strict as assert } from "node:assert";
+import { Call, CallTracker, CallUpdate, dialledNumber } from "../../src/ami/calls";
+import { AmiMessage } from "../../src/ami/message";
+import { AmiFramer, parseFrame } from "../../src/ami/parser";
+import { PresenceChange, PresenceTracker } from "../../src/ami/presence";
+import { readJsonl } from "../helpers/captures";
+
+/** The messages of a capture with the time (ms since the scenario began) each arrived at. */
+function timedMessages(name: string): Array<{ t: number; msg: AmiMessage }> {
+  const out: Array<{ t: number; msg: AmiMessage }> = [];
+  let t = 0;
+  const framer = new AmiFramer({ onFrame: (b, s, e) => out.push({ t, msg: parseFrame(b, s, e) }), onError: (e) => assert.fail(e) });
+  for (const rec of readJsonl(name)) {
+    if (rec.dir !== "in" || rec.s !== 1 || rec.data === undefined) continue;
+    t = rec.t;
+    framer.push(Buffer.from(rec.data, "utf8"));
+  }
+  return out;
+}
+
+function replay(name: string, tracker?: CallTracker): { updates: CallUpdate[]; tracker: CallTracker } {
+  let clock = 0;
+  const base = Date.UTC(2026, 10, 26);
+  const t = tracker ?? new CallTracker({ now: () => base + clock });
+  const updates: CallUpdate[] = [];
+  for (const { t: at, msg } of timedMessages(name)) {
+    clock = at;
+    if (msg.event) updates.push(...t.handle(msg));
+  }
+  return { updates, tracker: t };
+}
+
+function ended(updates: CallUpdate[]): Call[] {
+  return updates.filter((u) => u.step === "ended").map((u) => u.call);
+}
+
+function ev(fields: Record<string, string>): AmiMessage {
+  return AmiMessage.from(Object.entries(fields));
+}
+
+describe("call tracking", () => {
+  it("dial-outcomes: no answer, busy and answered calls, with callers, callees and dispositions", () => {
+    const { updates, tracker } = replay("dial-outcomes");
+    assert.equal(tracker.size, 0, "every call ended");
+    const calls = ended(updates);
+    assert.equal(calls.length, 3);
+    const [noAnswer, busy, answered] = calls;
+
+    assert.equal(noAnswer.disposition, "NO ANSWER");
+    assert.deepEqual([noAnswer.caller.number, noAnswer.caller.name, noAnswer.callee?.number], ["6001", "Alice", "700"]);
+    assert.equal(noAnswer.answeredBy, undefined);
+    assert.equal(noAnswer.talkTime, 0);
+    assert.ok((noAnswer.ringTime ?? 0) >= 2.5 && (noAnswer.ringTime ?? 0) <= 4, `rang ${noAnswer.ringTime} s (Dial timeout 3 s)`);
+
+    assert.equal(busy.disposition, "BUSY");
+    assert.deepEqual([busy.caller.number, busy.caller.name, busy.callee?.number], ["6002", "Bob", "800"]);
+    assert.equal(busy.dials[0].status, "BUSY");
+
+    assert.equal(answered.disposition, "ANSWERED");
+    assert.deepEqual([answered.caller.number, answered.caller.name], ["6003", "Carol"]);
+    assert.equal(answered.answeredBy?.number, "100");
+    assert.equal(answered.answeredBy?.channel, "Local/100@test-0000006b;1");
+    assert.ok((answered.talkTime ?? 0) >= 1.5, `talked ${answered.talkTime} s (extension 100 waits 2 s)`);
+    assert.equal(answered.legs.length, 4);
+    assert.ok(answered.legs.every((l) => l.endedAt !== undefined && l.cause === "16"));
+    for (const c of calls) {
+      assert.equal(c.direction, "internal");
+      assert.equal(c.state, "ended");
+      assert.ok(c.id.startsWith("1795664"));
+      assert.ok((c.totalTime ?? 0) >= (c.ringTime ?? 0) + (c.talkTime ?? 0) - 0.2);
+    }
+
+    const steps = (id: string) => updates.filter((u) => u.call.id === id).map((u) => u.step);
+    assert.deepEqual(steps(noAnswer.id), ["ringing", "ended"]);
+    assert.deepEqual(steps(busy.id), ["ringing", "ended"]);
+    assert.deepEqual(steps(answered.id), ["ringing", "answered", "ended"]);
+    const ringing = updates.find((u) => u.step === "ringing" && u.call.id === answered.id);
+    assert.deepEqual([ringing?.call.caller.number, ringing?.dial?.callee.number], ["6003", "100"]);
+    assert.equal(ringing?.call.state, "ringing", "a step carries the call as it was at that step");
+  });
+
+  it("originate-context-exten: a two-leg call answered by the dialplan and bridged", () => {
+    const calls = ended(replay("originate-context-exten").updates);
+    assert.ok(calls.length >= 1);
+    for (const c of calls) {
+      assert.equal(c.disposition, "ANSWERED");
+      assert.ok(c.legs.length >= 2);
+    }
+  });
+
+  it("busy-burst: 20 simultaneous originates are 20 separate calls, all ended", () => {
+    const { updates, tracker } = replay("busy-burst");
+    const calls = ended(updates);
+    assert.equal(calls.length, 20);
+    assert.equal(new Set(calls.map((c) => c.id)).size, 20);
+    assert.equal(tracker.size, 0);
+    assert.ok(calls.every((c) => c.disposition === "ANSWERED"));
+  });
+
+  it("a ring group: each member rings, the one who answers is answeredBy, the others are cancelled", () => {
+    let now = 1_000_000;
+    const tracker = new CallTracker({ now: () => now });
+    const chan = (name: string, uid: string, state: string, extra: Record<string, string> = {}) =>
+      ev({ Event: "Newchannel", Channel: name, ChannelState: "0", ChannelStateDesc: state, CallerIDNum: "0301234567", CallerIDName: "Customer", Context: "from-pstn", Exten: "600", Uniqueid: uid, Linkedid: "1.1", ...extra });
+    const dial = (evName: string, dest: string, destUid: string, extra: Record<string, string>) =>
+      ev({ Event: evName, Channel: "PJSIP/trunk-1", Uniqueid: "1.1", Linkedid: "1.1", CallerIDNum: "0301234567", DestChannel: dest, DestUniqueid: destUid, DestLinkedid: "1.1", ...extra });
+    const all: CallUpdate[] = [];
+    const feed = (m: AmiMessage) => all.push(...tracker.handle(m));
+    feed(chan("PJSIP/trunk-1", "1.1", "Ring"));
+    feed(chan("PJSIP/6001-1", "1.2", "Down"));
+    feed(chan("PJSIP/6002-1", "1.3", "Down"));
+    feed(dial("DialBegin", "PJSIP/6001-1", "1.2", { DialString: "6001" }));
+    feed(dial("DialBegin", "PJSIP/6002-1", "1.3", { DialString: "6002" }));
+    now += 4000;
+    feed(ev({ Event: "Newstate", Channel: "PJSIP/6002-1", ChannelStateDesc: "Up", Uniqueid: "1.3", Linkedid: "1.1" }));
+    feed(dial("DialEnd", "PJSIP/6002-1", "1.3", { DialStatus: "ANSWER" }));
+    feed(dial("DialEnd", "PJSIP/6001-1", "1.2", { DialStatus: "CANCEL" }));
+    feed(ev({ Event: "Hangup", Channel: "PJSIP/6001-1", Uniqueid: "1.2", Linkedid: "1.1", Cause: "26", "Cause-txt": "Answered elsewhere" }));
+    feed(ev({ Event: "Newstate", Channel: "PJSIP/trunk-1", ChannelStateDesc: "Up", Uniqueid: "1.1", Linkedid: "1.1" }));
+    now += 60_000;
+    feed(ev({ Event: "Hangup", Channel: "PJSIP/6002-1", Uniqueid: "1.3", Linkedid: "1.1", Cause: "16" }));
+    assert.equal(tracker.size, 1, "not ended while the caller's leg lives");
+    feed(ev({ Event: "Hangup", Channel: "PJSIP/trunk-1", Uniqueid: "1.1", Linkedid: "1.1", Cause: "16" }));
+    assert.deepEqual(all.map((u) => `${u.step}${u.dial ? ":" + u.dial.callee.number : ""}`), ["ringing:6001", "ringing:6002", "answered", "ended"]);
+    const call = all[3].call;
+    assert.equal(call.direction, "inbound");
+    assert.equal(call.caller.number, "0301234567");
+    assert.equal(call.callee?.number, "6001", "the first dialled member");
+    assert.equal(call.answeredBy?.number, "6002");
+    assert.equal(call.disposition, "ANSWERED");
+    assert.equal(call.ringTime, 4);
+    assert.equal(call.talkTime, 60);
+    assert.deepEqual(call.dials.map((d) => d.status), ["CANCEL", "ANSWER"]);
+  });
+
+  it("a caller who gives up while it rings is CANCELLED; an outbound call is told by its number", () => {
+    const tracker = new CallTracker({ now: () => 0 });
+    const out: CallUpdate[] = [];
+    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
+    f({ Event: "Newchannel", Channel: "PJSIP/6001-1", ChannelStateDesc: "Ring", CallerIDNum: "6001", Context: "from-internal", Exten: "004930123456", Uniqueid: "2.1", Linkedid: "2.1" });
+    f({ Event: "DialBegin", Channel: "PJSIP/6001-1", Uniqueid: "2.1", Linkedid: "2.1", DestChannel: "PJSIP/trunk-2", DestUniqueid: "2.2", DestLinkedid: "2.1", DialString: "trunk/004930123456" });
+    f({ Event: "DialEnd", Channel: "PJSIP/6001-1", Uniqueid: "2.1", Linkedid: "2.1", DestChannel: "PJSIP/trunk-2", DestUniqueid: "2.2", DestLinkedid: "2.1", DialStatus: "CANCEL" });
+    f({ Event: "Hangup", Channel: "PJSIP/6001-1", Uniqueid: "2.1", Linkedid: "2.1", Cause: "16" });
+    const call = out.at(-1)?.call;
+    assert.equal(call?.disposition, "CANCELLED");
+    assert.equal(call?.direction, "outbound");
+    assert.equal(call?.callee?.number, "004930123456");
+  });
+
+  it("hold and transfers are reported", () => {
+    const tracker = new CallTracker({ now: () => 0 });
+    const out: CallUpdate[] = [];
+    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
+    f({ Event: "Newchannel", Channel: "PJSIP/6001-1", ChannelStateDesc: "Up", Uniqueid: "3.1", Linkedid: "3.1" });
+    f({ Event: "Hold", Channel: "PJSIP/6001-1", Uniqueid: "3.1", Linkedid: "3.1" });
+    f({ Event: "Unhold", Channel: "PJSIP/6001-1", Uniqueid: "3.1", Linkedid: "3.1" });
+    f({ Event: "BlindTransfer", Result: "Success", TransfererChannel: "PJSIP/6001-1", TransfererUniqueid: "3.1", TransfererLinkedid: "3.1", Extension: "6002", Context: "from-internal" });
+    assert.deepEqual(out.map((u) => u.step), ["hold", "unhold", "transfer"]);
+    assert.equal(out[2].transfer?.target, "6002");
+  });
+
+  it("seeds calls in progress from CoreShowChannels (coreshowchannels-during-call)", () => {
+    const items = timedMessages("coreshowchannels-during-call").map((m) => m.msg).filter((m) => m.event === "CoreShowChannel");
+    assert.equal(items.length, 2);
+    const tracker = new CallTracker({ now: () => 10_000 });
+    assert.deepEqual(tracker.seed(items), []);
+    const [call] = tracker.snapshot();
+    assert.equal(call.id, "lab-csc-1");
+    assert.equal(call.seeded, true);
+    assert.equal(call.state, "answered");
+    assert.equal(call.legs.length, 2);
+    assert.deepEqual([call.caller.number, call.caller.name], ["5551234", "Lab Caller"]);
+    assert.equal(call.startedAt, 10_000 - 2000, "from the channel's Duration");
+  });
+
+  it("after a reconnect, a call that is gone is ended as incomplete instead of guessed; a live one is kept with a gap", () => {
+    const tracker = new CallTracker({ now: () => 0 });
+    tracker.handle(ev({ Event: "Newchannel", Channel: "A/1", ChannelStateDesc: "Up", Uniqueid: "9.1", Linkedid: "9.1" }));
+    tracker.handle(ev({ Event: "Newchannel", Channel: "B/1", ChannelStateDesc: "Up", Uniqueid: "8.1", Linkedid: "8.1" }));
+    tracker.markGap();
+    const updates = tracker.seed([ev({ Event: "CoreShowChannel", Channel: "B/1", ChannelStateDesc: "Up", Uniqueid: "8.1", Linkedid: "8.1", Duration: "00:01:00" })]);
+    assert.deepEqual(updates.map((u) => [u.step, u.call.id, u.call.incomplete]), [["ended", "9.1", "gone-after-reconnect"]]);
+    const [live] = tracker.snapshot();
+    assert.equal(live.id, "8.1");
+    assert.equal(live.gap, true);
+  });
+
+  it("is bounded: stale calls are reaped and the number of live calls is capped", () => {
+    let now = 0;
+    const tracker = new CallTracker({ now: () => now, staleAfterMs: 3_600_000, maxCalls: 100 });
+    for (let i = 0; i < 150; i++) tracker.handle(ev({ Event: "Newchannel", Channel: `X/${i}`, ChannelStateDesc: "Ring", Uniqueid: `${i}.0`, Linkedid: `${i}.0` }));
+    assert.equal(tracker.size, 100);
+    now = 2 * 3_600_000;
+    const reaped = tracker.handle(ev({ Event: "Newchannel", Channel: "Y/1", ChannelStateDesc: "Ring", Uniqueid: "y.1", Linkedid: "y.1" }));
+    assert.equal(reaped.filter((u) => u.call.incomplete === "stale").length, 100);
+    assert.equal(tracker.size, 1);
+  });
+
+  it("reads the number out of dial strings", () => {
+    assert.equal(dialledNumber("PJSIP/6001"), "6001");
+    assert.equal(dialledNumber("Local/100@test"), "100");
+    assert.equal(dialledNumber("700@test"), "700");
+    assert.equal(dialledNumber("PJSIP/trunk/sip:004930123@carrier"), "sip:004930123");
+    assert.equal(dialledNumber("PJSIP/6001&PJSIP/6002"), "6001");
+    assert.equal(dialledNumber(""), undefined);
+  });
+});
+
+describe("presence", () => {
+  it("follows the presence capture: seeded idle, then in use, ringing, on hold, idle, unavailable", () => {
+    const tracker = new PresenceTracker({ now: () => 0 });
+    const messages = timedMessages("presence").map((m) => m.msg);
+    const seedItems = messages.filter((m) => m.event !== undefined && m.get("ActionID") !== undefined && /^(ExtensionStatus|DeviceStateChange)$/.test(m.event));
+    const seeded = tracker.seed(seedItems);
+    assert.equal(tracker.get("extension", "6001@test")?.state, "idle");
+    assert.equal(tracker.get("device", "Queue:testq_avail")?.state, "in use");
+    assert.equal(seeded.length, tracker.size);
+    const changes: PresenceChange[] = [];
+    for (const m of messages) {
+      if (m.get("ActionID") !== undefined) continue;
+      const c = tracker.handle(m);
+      if (c) changes.push(c);
+    }
+    const ext = changes.filter((c) => c.presence.id === "6001@test").map((c) => c.presence.state);
+    assert.deepEqual(ext, ["in use", "ringing", "on hold", "idle", "unavailable", "idle"]);
+    const dev = changes.filter((c) => c.presence.id === "Custom:6001").map((c) => [c.presence.state, (c.presence as { raw: string }).raw]);
+    assert.deepEqual(dev, [["in use", "INUSE"], ["ringing", "RINGING"], ["on hold", "ONHOLD"], ["idle", "NOT_INUSE"], ["unavailable", "UNAVAILABLE"], ["idle", "NOT_INUSE"]]);
+    assert.equal(changes.find((c) => c.presence.id === "6001@test" && c.presence.state === "ringing")?.previous, "in use");
+  });
+
+  it("a repeated state is not a change; a removed hint is forgotten", () => {
+    const tracker = new PresenceTracker();
+    const s = (status: string) => ev({ Event: "ExtensionStatus", Exten: "6001", Context: "test", Hint: "PJSIP/6001", Status: status, StatusText: "x" });
+    assert.ok(tracker.handle(s("0")));
+    assert.equal(tracker.handle(s("0")), undefined);
+    assert.equal(tracker.handle(s("9"))?.presence.state, "ringing", "ringing while in use is ringing");
+    assert.equal(tracker.handle(s("17"))?.presence.state, "on hold");
+    assert.equal(tracker.handle(s("-1"))?.previous, "on hold");
+    assert.equal(tracker.size, 0);
+  });
+});
