@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     rows.push({ ...pick, mbps: (eps * server.averageBytes) / 2 ** 20 });
   }
   server.child.send("stop");
+  // Call tracking: memory per call and CPU per event, in its own process with gc exposed.
+  const calls = execFileSync(process.execPath, ["--expose-gc", path.join(__dirname, "calls.js")], { encoding: "utf8", timeout: 300_000 });
   const base = rows.find((r) => r.mode === "baseline") as Result;
   const label: Record<string, string> = {
     baseline: "naive baseline (split, lines, first ':')",
@@ -70,6 +72,8 @@ async function main(): Promise<void> {
       `${label[r.mode].padEnd(40)} ${Math.round(r.eventsPerSecond).toString().padStart(10)} ${r.mbps.toFixed(1).padStart(7)} ${(r.eventsPerSecond / base.eventsPerSecond).toFixed(2).padStart(11)} ${(r.peakHeapMB.toFixed(1) + " MB").padStart(10)} ${(r.peakRssMB.toFixed(0) + " MB").padStart(9)} ${String(r.delivered).padStart(10)}`,
     );
   }
+  console.log("");
+  process.stdout.write(calls);
 }
 
 main().catch((err) => {
