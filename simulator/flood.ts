@@ -1,0 +1,46 @@
+import type { AmiSession } from "./session";
+
+/**
+ * Realistic event text for flood(): the Newchannel, VarSet, DialBegin (of a Dial(), both channels),
+ * Newexten, Newstate, Hangup and UserEvent bodies of the captures, about 450 bytes on average,
+ * with a running channel number.
+ */
+function channelBlock(n: number, half: 1 | 2, state: number, prefix = ""): string {
+  const seq = n.toString(16).padStart(8, "0");
+  const desc = state === 6 ? "Up" : state === 4 ? "Ring" : "Down";
+  return (
+    `${prefix}Channel: Local/100@test-${seq};${half}\r\n${prefix}ChannelState: ${state}\r\n${prefix}ChannelStateDesc: ${desc}\r\n` +
+    `${prefix}CallerIDNum: 5551234\r\n${prefix}CallerIDName: Lab Caller\r\n${prefix}ConnectedLineNum: 5551234\r\n${prefix}ConnectedLineName: Lab Caller\r\n` +
+    `${prefix}Language: en\r\n${prefix}AccountCode: \r\n${prefix}Context: test\r\n${prefix}Exten: 100\r\n${prefix}Priority: 1\r\n` +
+    `${prefix}Uniqueid: 1795663230.${n * 2 + half - 1}\r\n${prefix}Linkedid: 1795663230.${n * 2}\r\n`
+  );
+}
+
+const TEMPLATES: Array<(n: number) => string> = [
+  (n) => `Event: Newchannel\r\nPrivilege: call,all\r\n${channelBlock(n, 1, 0)}\r\n`,
+  (n) => `Event: VarSet\r\nPrivilege: dialplan,all\r\n${channelBlock(n, 1, 0)}Variable: VAR1\r\nValue: one\r\n\r\n`,
+  (n) => `Event: DialBegin\r\nPrivilege: call,all\r\n${channelBlock(n, 2, 4)}${channelBlock(n + 1, 1, 0, "Dest")}DialString: 100@test\r\n\r\n`,
+  (n) => `Event: Newexten\r\nPrivilege: dialplan,all\r\n${channelBlock(n, 2, 6)}Extension: 100\r\nApplication: UserEvent\r\nAppData: TestEvent,Foo: bar,Num: 42\r\n\r\n`,
+  (n) => `Event: Newstate\r\nPrivilege: call,all\r\n${channelBlock(n, 2, 6)}\r\n`,
+  (n) => `Event: UserEvent\r\nPrivilege: user,all\r\n${channelBlock(n, 2, 6)}UserEvent: TestEvent\r\nFoo: bar\r\nNum: 42\r\n\r\n`,
+  (n) => `Event: Hangup\r\nPrivilege: call,all\r\n${channelBlock(n, 1, 6)}Cause: 16\r\nCause-txt: Normal Clearing\r\n\r\n`,
+];
+
+/**
+ * Writes `count` events to each session as fast as its socket drains. Meanwhile a write blocked
+ * for more than 100 ms drops the client, as Asterisk's writetimeout does.
+ */
+export async function floodEvents(sessions: AmiSession[], count: number): Promise<void> {
+  await Promise.all(
+    sessions.map(async (s) => {
+      s.strictWrites = true;
+      try {
+        for (let i = 0; i < count && !s.closed; i++) {
+          if (!s.writeRaw(TEMPLATES[i % TEMPLATES.length](Math.floor(i / TEMPLATES.length)))) await s.drained();
+        }
+      } finally {
+        s.strictWrites = false;
+      }
+    }),
+  );
+}

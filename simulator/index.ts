@@ -1,0 +1,109 @@
+/**
+ * The simulated PBX: a fake Asterisk 22.10.1 (AMI 11.0.0) that speaks like the captures in
+ * test/fixtures/captures. The test bed of the whole project; see PbxOptions for the knobs.
+ */
+import { AmiMessage } from "../src/ami/message";
+import { PbxCore } from "./pbx";
+import { PbxUser } from "./config";
+
+export { PbxUser } from "./config";
+
+export interface PbxOptions {
+  /** 0 = ephemeral (default 0). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default: the capture lab's admin/amp111 (all), limited/limited1 (call), filtered/filt1 (all + eventfilters). */
+  users?: PbxUser[];
+  /** Also listen with TLS. */
+  tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  /** Delay before a failed login is answered and closed; default 1000 (capture `login-bad-secret`). */
+  authFailDelayMs?: number;
+  /** Background calls between the lab's extensions. */
+  traffic?: { callsPerMinute: number };
+  /** Multiplies dialplan waits (0.05 makes a 1 s Wait take 50 ms). */
+  timeScale?: number;
+  /** A JSON file with users / queues / dialplan / deviceStates / globals (see simulator/config.ts). */
+  config?: string;
+}
+
+export interface SimulatedPbx {
+  readonly port: number;
+  readonly tlsPort?: number;
+  readonly host: string;
+  /** AMI sessions currently open (TCP connections). */
+  readonly sessions: number;
+  /** Sessions currently logged in. */
+  readonly loggedIn: number;
+  /** Every action received, in order. */
+  readonly actions: Array<{ session: number; action: AmiMessage; at: number }>;
+  /** Pushes an event to every logged-in session (respecting events mask, read class and filters). */
+  emitEvent(fields: Record<string, string | string[]> | Array<[string, string]>): void;
+  /** Destroys every client socket now. */
+  dropAll(): void;
+  /** Stops reading and answering but keeps sockets open. */
+  setHalfOpen(on: boolean): void;
+  setResponseDelay(ms: number): void;
+  setRefuseLogins(on: boolean): void;
+  /** Writes realistic events as fast as each socket takes them. */
+  flood(opts: { events: number; mix?: "captures" }): Promise<void>;
+  /** Shutdown event, close all, listen again on the same port(s). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class SimulatedPbxImpl implements SimulatedPbx {
+  constructor(private readonly core: PbxCore) {}
+  get port(): number {
+    return this.core.port;
+  }
+  get tlsPort(): number | undefined {
+    return this.core.tlsPort;
+  }
+  get host(): string {
+    return this.core.host;
+  }
+  get sessions(): number {
+    return this.core.sessions.size;
+  }
+  get loggedIn(): number {
+    return [...this.core.sessions].filter((s) => s.loggedIn).length;
+  }
+  get actions(): Array<{ session: number; action: AmiMessage; at: number }> {
+    return this.core.actions;
+  }
+  emitEvent(fields: Record<string, string | string[]> | Array<[string, string]>): void {
+    this.core.emitRaw(fields);
+  }
+  dropAll(): void {
+    this.core.dropAll();
+  }
+  setHalfOpen(on: boolean): void {
+    this.core.halfOpen = on;
+    for (const s of this.core.sessions) {
+      if (on) s.socket.pause();
+      else s.socket.resume();
+    }
+  }
+  setResponseDelay(ms: number): void {
+    this.core.responseDelayMs = ms;
+  }
+  setRefuseLogins(on: boolean): void {
+    this.core.refuseLogins = on;
+  }
+  flood(opts: { events: number; mix?: "captures" }): Promise<void> {
+    return this.core.flood(opts.events);
+  }
+  restart(): Promise<void> {
+    return this.core.restart();
+  }
+  close(): Promise<void> {
+    return this.core.close();
+  }
+}
+
+export async function startPbx(opts: PbxOptions = {}): Promise<SimulatedPbx> {
+  const core = new PbxCore(opts);
+  await core.listen();
+  return new SimulatedPbxImpl(core);
+}

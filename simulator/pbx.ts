@@ -1,0 +1,248 @@
+import { createServer, Server, Socket } from "node:net";
+import { createServer as createTlsServer, Server as TlsServer } from "node:tls";
+import { AmiMessage } from "../src/ami/message";
+import { AmiSession } from "./session";
+import { PbxEvent, classOf } from "./events";
+import { handleAction } from "./actions";
+import { CallEngine } from "./calls";
+import { DeviceStates } from "./devices";
+import { Queues } from "./queues";
+import { Dialplan } from "./dialplan";
+import { PbxUser, resolveConfig } from "./config";
+import { floodEvents } from "./flood";
+
+export const BANNER = "Asterisk Call Manager/11.0.0";
+
+export interface PbxCoreOptions {
+  port?: number;
+  host?: string;
+  users?: PbxUser[];
+  tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  authFailDelayMs?: number;
+  traffic?: { callsPerMinute: number };
+  timeScale?: number;
+  config?: string;
+}
+
+/**
+ * The simulated Asterisk: listeners, sessions, and the telephony state the actions work on.
+ * `index.ts` exposes it as the SimulatedPbx contract.
+ */
+export class PbxCore {
+  readonly users: PbxUser[];
+  readonly dialplan: Dialplan;
+  readonly globals: Map<string, string>;
+  readonly devices: DeviceStates;
+  readonly queues: Queues;
+  readonly calls: CallEngine;
+  readonly startedAt = Date.now();
+  reloadedAt = this.startedAt;
+  readonly timeScale: number;
+  readonly authFailDelayMs: number;
+  readonly host: string;
+  port: number;
+  tlsPort?: number;
+  readonly actions: Array<{ session: number; action: AmiMessage; at: number }> = [];
+  readonly sessions = new Set<AmiSession>();
+  halfOpen = false;
+  refuseLogins = false;
+  responseDelayMs = 0;
+  private nextSessionId = 1;
+  private server?: Server;
+  private tlsServer?: TlsServer;
+  private trafficTimer?: NodeJS.Timeout;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly opts: PbxCoreOptions) {
+    const config = resolveConfig(opts.users, opts.config);
+    this.users = config.users;
+    this.dialplan = config.dialplan;
+    this.globals = new Map(Object.entries(config.globals));
+    this.timeScale = opts.timeScale ?? 1;
+    this.authFailDelayMs = opts.authFailDelayMs ?? 1000;
+    this.host = opts.host ?? "127.0.0.1";
+    this.port = opts.port ?? 0;
+    this.tlsPort = opts.tls ? opts.tls.port ?? 0 : undefined;
+    const broadcast = (ev: PbxEvent): void => this.broadcast(ev);
+    this.queues = new Queues(
+      {
+        broadcast,
+        setDevice: (device, state) => this.devices.set(device, state),
+        isDeviceInUse: (device) => this.devices.state(device) === "INUSE",
+      },
+      config.queues,
+    );
+    this.devices = new DeviceStates(
+      {
+        dialplan: this.dialplan,
+        channels: () => this.calls.channels.values(),
+        broadcast,
+        onDeviceUse: (device, inUse) => this.queues.deviceUse(device, inUse),
+      },
+      config.deviceStates,
+    );
+    this.calls = new CallEngine({
+      dialplan: this.dialplan,
+      devices: this.devices,
+      queues: this.queues,
+      globals: this.globals,
+      channelVars: config.channelVars,
+      scale: (ms) => ms * this.timeScale,
+      broadcast,
+    });
+  }
+
+  get uptimeSeconds(): number {
+    return Math.floor((Date.now() - this.startedAt) / 1000);
+  }
+
+  // ---- listening ----------------------------------------------------------------------------
+
+  async listen(): Promise<void> {
+    this.server = createServer((socket) => this.accept(socket));
+    this.port = await listenOn(this.server, this.port, this.host);
+    if (this.opts.tls) {
+      this.tlsServer = createTlsServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, (socket) => this.accept(socket));
+      this.tlsPort = await listenOn(this.tlsServer, this.tlsPort ?? 0, this.host);
+    }
+    this.startTraffic();
+  }
+
+  private accept(socket: Socket): void {
+    const session = new AmiSession(
+      this.nextSessionId++,
+      socket,
+      {
+        isHalfOpen: () => this.halfOpen,
+        responseDelayMs: () => this.responseDelayMs,
+        received: (s, action) => this.actions.push({ session: s.id, action, at: Date.now() }),
+        handle: (s, action) => handleAction(this, s, action),
+        closed: (s) => this.sessions.delete(s),
+      },
+      BANNER,
+    );
+    if (this.halfOpen) socket.pause();
+    this.sessions.add(session);
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  broadcast(ev: PbxEvent): void {
+    if (this.halfOpen) return;
+    for (const s of this.sessions) s.deliver(ev);
+  }
+
+  /** emitEvent() of the public API: the fields as given; the class from Privilege or the name. */
+  emitRaw(fields: Record<string, string | string[]> | Array<[string, string]>): void {
+    const flat: string[] = [];
+    const pairs = Array.isArray(fields) ? fields : Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x] as [string, string]) : [[k, v] as [string, string]]));
+    for (const [k, v] of pairs) flat.push(k, v);
+    const msg = new AmiMessage(flat);
+    const name = msg.get("Event") ?? "";
+    this.broadcast(new PbxEvent(name, classOf(name, msg.get("Privilege")), flat));
+  }
+
+  // ---- time ---------------------------------------------------------------------------------
+
+  /** Waits real time (not scaled); the timer is cancelled by close(). */
+  sleepReal(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  /** `2026-11-26T03:20:12.254+0000` (EventTV). */
+  eventTime(): string {
+    return new Date().toISOString().replace("Z", "+0000");
+  }
+
+  /** [YYYY-MM-DD, HH:MM:SS] in UTC, as CoreStatus prints them. */
+  dateTime(ms: number): [string, string] {
+    const iso = new Date(ms).toISOString();
+    return [iso.slice(0, 10), iso.slice(11, 19)];
+  }
+
+  /** The configuration files GetConfig can read: queues.conf from the queue setup. */
+  configFile(name: string): Map<string, string[]> | undefined {
+    if (name !== "queues.conf") return undefined;
+    const out = new Map<string, string[]>([["general", ["persistentmembers=no"]]]);
+    for (const q of this.queues.byName.values()) {
+      const lines = [`strategy=${q.strategy}`, "timeout=5", "joinempty=yes"];
+      const statics = q.members.filter((m) => m.membership === "static");
+      if (statics.length === 0) lines.push("leavewhenempty=no");
+      for (const m of statics) lines.push(`member=${m.iface},${m.penalty},${m.name}`);
+      out.set(q.name, lines);
+    }
+    return out;
+  }
+
+  // ---- background traffic -------------------------------------------------------------------
+
+  /** Calls between the lab's extensions at a steady rate (`--traffic 6` = 6 calls a minute). */
+  private startTraffic(): void {
+    const rate = this.opts.traffic?.callsPerMinute ?? 0;
+    if (rate <= 0) return;
+    const targets = ["100", "300", "500", "610", "620"];
+    let i = 0;
+    this.trafficTimer = setInterval(() => {
+      const exten = targets[i++ % targets.length];
+      void this.calls.originate({
+        channel: `Local/${exten}@test`, app: "Wait", data: "5", variables: [], timeoutMs: 30000,
+        callerId: { num: String(6000 + (i % 10)), name: `Caller ${i % 10}` },
+      });
+    }, 60000 / rate);
+    this.trafficTimer.unref();
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  dropAll(): void {
+    for (const s of this.sessions) s.destroy();
+  }
+
+  flood(events: number): Promise<void> {
+    return floodEvents([...this.sessions].filter((s) => s.loggedIn), events);
+  }
+
+  async restart(): Promise<void> {
+    this.broadcast(PbxEvent.of("Shutdown", "system", [["Shutdown", "Cleanly"], ["Restart", "True"]]));
+    await this.stopListening();
+    await this.listen();
+  }
+
+  async close(): Promise<void> {
+    await this.stopListening();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const ch of [...this.calls.channels.values()]) ch.interrupt();
+  }
+
+  private async stopListening(): Promise<void> {
+    if (this.trafficTimer) clearInterval(this.trafficTimer);
+    this.trafficTimer = undefined;
+    const closing = [this.server, this.tlsServer].filter((s): s is Server => s !== undefined).map((srv) => new Promise<void>((resolve) => srv.close(() => resolve())));
+    // Let what was written (Shutdown) leave before the sockets go.
+    for (const s of this.sessions) s.end();
+    await new Promise((r) => setTimeout(r, 10));
+    for (const s of this.sessions) s.destroy();
+    this.sessions.clear();
+    await Promise.all(closing);
+    this.server = undefined;
+    this.tlsServer = undefined;
+  }
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const addr = server.address();
+      resolve(typeof addr === "object" && addr ? addr.port : port);
+    });
+  });
+}
