@@ -1,0 +1,127 @@
+import type { AmiMessage } from "../ami";
+
+/**
+ * The "ami in" filters as pure functions: which event names a node wants (a list with `*`/`?`
+ * wildcards, or one regular expression) and conditions on header values, all combined with AND.
+ * This is PAMI's predicate idea turned into configuration; nothing here knows about Node-RED.
+ */
+
+export type NameMode = "list" | "regex";
+
+export interface NameFilterSpec {
+  mode?: NameMode;
+  /** mode "list": names, each exact or with `*` (any run) and `?` (one character). Empty: all. */
+  names?: readonly string[] | string;
+  /** mode "regex": one pattern, tested against the whole event name (not anchored for you). */
+  regex?: string;
+}
+
+export type ConditionOperator = "eq" | "neq" | "regex" | "exists";
+
+export interface FieldCondition {
+  field: string;
+  op: ConditionOperator;
+  value?: string;
+}
+
+/** A compiled name filter: "*" (every event, cheapest for the core) or a predicate. */
+export type NameMatcher = "*" | ((eventName: string) => boolean);
+
+export class FilterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FilterError";
+  }
+}
+
+const WILDCARD = /[*?]/;
+
+function wildcardToRegExp(pattern: string): RegExp {
+  let src = "";
+  for (const ch of pattern) {
+    if (ch === "*") src += ".*";
+    else if (ch === "?") src += ".";
+    else src += ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
+  }
+  return new RegExp(`^${src}$`);
+}
+
+/** Splits an editor value ("Newchannel, Queue*" or an array) into trimmed, non-empty names. */
+export function splitNames(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/[,\s]+/) : [];
+  const out: string[] = [];
+  for (const item of items) {
+    const s = String(item ?? "").trim();
+    if (s.length > 0 && !out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Compiles the name part. Exact names are a Set lookup; wildcards become anchored RegExps. Event
+ * names are matched case-sensitively, as Asterisk sends them (`Newchannel`, not `NewChannel`).
+ * Throws FilterError for an invalid regular expression.
+ */
+export function compileNameFilter(spec: NameFilterSpec): NameMatcher {
+  if (spec.mode === "regex") {
+    const pattern = (spec.regex ?? "").trim();
+    if (pattern.length === 0) return "*";
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern);
+    } catch (err) {
+      throw new FilterError(`invalid event name regex ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+    }
+    return (name) => re.test(name);
+  }
+  const names = splitNames(spec.names ?? []);
+  if (names.length === 0 || names.includes("*")) return "*";
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const n of names) {
+    if (WILDCARD.test(n)) patterns.push(wildcardToRegExp(n));
+    else exact.add(n);
+  }
+  if (patterns.length === 0) return (name) => exact.has(name);
+  return (name) => exact.has(name) || patterns.some((re) => re.test(name));
+}
+
+/**
+ * Compiles header conditions into one predicate over a decoded event. A header that appears
+ * several times (ChanVariable, custom UserEvent headers) satisfies `equals` and `matches` when any
+ * of its values does, and `not equals` only when none does. Header names are compared
+ * case-insensitively, as Asterisk reads them. Throws FilterError for a bad condition.
+ */
+export function compileConditions(conditions: readonly FieldCondition[] | undefined): ((event: AmiMessage) => boolean) | undefined {
+  const tests: Array<(event: AmiMessage) => boolean> = [];
+  for (const c of conditions ?? []) {
+    const field = String(c?.field ?? "").trim();
+    if (field.length === 0) continue;
+    const value = c.value === undefined || c.value === null ? "" : String(c.value);
+    switch (c.op) {
+      case "eq":
+        tests.push((e) => e.getAll(field).includes(value));
+        break;
+      case "neq":
+        tests.push((e) => !e.getAll(field).includes(value));
+        break;
+      case "exists":
+        tests.push((e) => e.has(field));
+        break;
+      case "regex": {
+        let re: RegExp;
+        try {
+          re = new RegExp(value);
+        } catch (err) {
+          throw new FilterError(`invalid regex ${JSON.stringify(value)} for header ${field}: ${(err as Error).message}`);
+        }
+        tests.push((e) => e.getAll(field).some((v) => re.test(v)));
+        break;
+      }
+      default:
+        throw new FilterError(`unknown operator ${JSON.stringify((c as FieldCondition).op)} for header ${field}`);
+    }
+  }
+  if (tests.length === 0) return undefined;
+  return (e) => tests.every((t) => t(e));
+}

@@ -1,0 +1,91 @@
+import * as assert from "node:assert/strict";
+import { ActionResult, AmiMessage } from "../../src/ami";
+import { buildRequest, detailOf, InputError, payloadOf } from "../../src/node-red/action-request";
+import { eventMask, filterList, resolveServer } from "../../src/node-red/server-config";
+
+const msg = (pairs: Array<[string, string]>) => AmiMessage.from(pairs);
+
+describe("ami action request (pure)", () => {
+  it("takes the action from the node and refuses a message that names another one", () => {
+    const r = buildRequest({ source: "node", nodeAction: "Originate", nodeFields: { Channel: "Local/100@test" }, payload: { Action: "originate" }, merge: "msg" });
+    assert.equal(r.action, "Originate");
+    assert.deepEqual(r.fields, { Channel: "Local/100@test" });
+    assert.throws(
+      () => buildRequest({ source: "node", nodeAction: "Originate", nodeFields: {}, payload: { Action: "Command", Command: "core stop now" }, merge: "msg" }),
+      (err: unknown) => err instanceof InputError && err.code === "ERR_AMI_INVALID_INPUT" && /Command/.test(err.message),
+    );
+  });
+
+  it("takes the action from msg.payload.Action only when told to, and requires it then", () => {
+    const r = buildRequest({ source: "msg", nodeAction: "Ping", nodeFields: {}, payload: { Action: "CoreStatus" }, merge: "msg" });
+    assert.equal(r.action, "CoreStatus");
+    assert.deepEqual(r.fields, {});
+    assert.throws(() => buildRequest({ source: "msg", nodeAction: "Ping", nodeFields: {}, payload: "hello", merge: "msg" }), InputError);
+  });
+
+  it("merges case-insensitively; the message wins unless the node says otherwise", () => {
+    const nodeFields = { Channel: "PJSIP/1", Context: "test" };
+    const payload = { channel: "PJSIP/2", Exten: "100", ActionID: "mine" };
+    assert.deepEqual(buildRequest({ source: "node", nodeAction: "Originate", nodeFields, payload, merge: "msg" }).fields, {
+      Context: "test",
+      channel: "PJSIP/2",
+      Exten: "100",
+    });
+    assert.deepEqual(buildRequest({ source: "node", nodeAction: "Originate", nodeFields, payload, merge: "node" }).fields, {
+      Exten: "100",
+      Channel: "PJSIP/1",
+      Context: "test",
+    });
+    assert.deepEqual(buildRequest({ source: "node", nodeAction: "Originate", nodeFields, payload, merge: "none" }).fields, nodeFields);
+    assert.deepEqual(buildRequest({ source: "node", nodeAction: "Ping", nodeFields: {}, payload: 1700000000000, merge: "msg" }).fields, {});
+  });
+
+  it("shapes msg.payload per kind of answer", () => {
+    const response = msg([["Response", "Success"], ["ActionID", "x-1"], ["Message", "ok"]]);
+    const base: ActionResult = { action: "Ping", actionId: "x-1", response };
+    assert.deepEqual(payloadOf(base), { Response: "Success", ActionID: "x-1", Message: "ok" });
+    const items = [msg([["Event", "QueueParams"], ["Queue", "testq"]])];
+    assert.deepEqual(payloadOf({ ...base, events: items, complete: msg([["Event", "QueueStatusComplete"]]) }), [{ Event: "QueueParams", Queue: "testq" }]);
+    assert.equal(payloadOf({ ...base, output: ["a", "b"] }), "a\nb");
+    const orr = msg([["Event", "OriginateResponse"], ["Response", "Success"]]);
+    assert.deepEqual(payloadOf({ ...base, originateResponse: orr }), { Event: "OriginateResponse", Response: "Success" });
+    assert.deepEqual(payloadOf({ ...base, agiResult: { code: 200, result: "0", data: "timeout", raw: "200 result=0 (timeout)" } }), {
+      code: 200,
+      result: "0",
+      data: "timeout",
+    });
+    const d = detailOf("pbx1", { ...base, output: ["a"] });
+    assert.equal(d.server, "pbx1");
+    assert.deepEqual(d.output, ["a"]);
+    assert.equal(d.response?.Response, "Success");
+  });
+});
+
+describe("server settings (pure)", () => {
+  it("defaults the port by TLS and names the server by name or host:port", () => {
+    assert.equal(resolveServer({ host: "pbx" }, { username: "u" }).options?.port, 5038);
+    assert.equal(resolveServer({ host: "pbx", usetls: true }, { username: "u" }).options?.port, 5039);
+    assert.equal(resolveServer({ host: "pbx", usetls: true }, { username: "u" }).options?.tls, true);
+    assert.equal(resolveServer({ host: "pbx", port: "6000" }, { username: "u" }).label, "pbx:6000");
+    assert.equal(resolveServer({ name: "Office", host: "pbx" }, { username: "u" }).label, "Office");
+    assert.equal(resolveServer({ host: "" }, { username: "u" }).problem, "asterisk-ami-server.errors.no-host");
+    assert.equal(resolveServer({ host: "pbx" }, {}).problem, "asterisk-ami-server.errors.no-username");
+    assert.equal(resolveServer({ host: "pbx", port: "99999" }, { username: "u" }).problem, "asterisk-ami-server.errors.bad-port");
+  });
+
+  it("turns seconds into milliseconds and keeps reconnect bounds ordered", () => {
+    const o = resolveServer({ host: "h", keepalive: "0", actionTimeout: "2.5", reconnectMin: "5", reconnectMax: "2" }, { username: "u", secret: "s" }).options;
+    assert.equal(o?.keepaliveInterval, 0);
+    assert.equal(o?.actionTimeout, 2500);
+    assert.equal(o?.reconnectDelay, 5000);
+    assert.equal(o?.reconnectMaxDelay, 5000);
+  });
+
+  it("builds event masks and filter lists", () => {
+    assert.equal(eventMask("on", ""), "on");
+    assert.equal(eventMask("off", "call"), "off");
+    assert.equal(eventMask("classes", " Call, agent user ,call"), "call,agent,user");
+    assert.equal(eventMask("classes", ""), "off");
+    assert.deepEqual(filterList(["Event: Newchannel", " ", "!Channel: Local/"]), ["Event: Newchannel", "!Channel: Local/"]);
+  });
+});

@@ -1,0 +1,80 @@
+import * as assert from "node:assert/strict";
+import { AmiMessage } from "../../src/ami";
+import { compileConditions, compileNameFilter, FilterError, splitNames } from "../../src/node-red/event-filter";
+import { EventRouter } from "../../src/node-red/event-router";
+
+const ev = (pairs: Array<[string, string]>) => AmiMessage.from(pairs);
+
+describe("ami in filters (pure)", () => {
+  it("an empty name list selects every event as '*'", () => {
+    assert.equal(compileNameFilter({ names: [] }), "*");
+    assert.equal(compileNameFilter({ mode: "regex", regex: "  " }), "*");
+  });
+
+  it("matches exact names case-sensitively and wildcards anchored", () => {
+    const m = compileNameFilter({ names: ["Newchannel", "Queue*", "Dial?egin"] });
+    assert.equal(typeof m, "function");
+    const f = m as (n: string) => boolean;
+    assert.equal(f("Newchannel"), true);
+    assert.equal(f("NewChannel"), false);
+    assert.equal(f("QueueMemberStatus"), true);
+    assert.equal(f("Queue"), true);
+    assert.equal(f("AgentQueue"), false);
+    assert.equal(f("DialBegin"), true);
+    assert.equal(f("DialEnd"), false);
+  });
+
+  it("splits editor text on commas and spaces, dropping duplicates", () => {
+    assert.deepEqual(splitNames("Hangup, Newchannel,,Hangup  Queue*"), ["Hangup", "Newchannel", "Queue*"]);
+  });
+
+  it("regex mode tests the whole pattern as written and refuses a bad one", () => {
+    const f = compileNameFilter({ mode: "regex", regex: "^(Hangup|Newchannel)$" }) as (n: string) => boolean;
+    assert.equal(f("Hangup"), true);
+    assert.equal(f("HangupRequest"), false);
+    assert.throws(() => compileNameFilter({ mode: "regex", regex: "(" }), FilterError);
+  });
+
+  it("field conditions: equals, not equals, regex, exists, all ANDed; repeated headers", () => {
+    const e = ev([
+      ["Event", "UserEvent"],
+      ["Exten", "100"],
+      ["Foo", "bar"],
+      ["Foo", "baz"],
+    ]);
+    const t = (c: Parameters<typeof compileConditions>[0]) => (compileConditions(c) as (e: AmiMessage) => boolean)(e);
+    assert.equal(t([{ field: "Exten", op: "eq", value: "100" }]), true);
+    assert.equal(t([{ field: "exten", op: "eq", value: "100" }]), true, "header names are case-insensitive");
+    assert.equal(t([{ field: "Exten", op: "eq", value: "1000" }]), false);
+    assert.equal(t([{ field: "Foo", op: "eq", value: "baz" }]), true, "any value of a repeated header");
+    assert.equal(t([{ field: "Foo", op: "neq", value: "baz" }]), false, "not equals: none of the values");
+    assert.equal(t([{ field: "Foo", op: "neq", value: "qux" }]), true);
+    assert.equal(t([{ field: "Exten", op: "regex", value: "^1\\d\\d$" }]), true);
+    assert.equal(t([{ field: "Missing", op: "exists" }]), false);
+    assert.equal(t([{ field: "Foo", op: "exists" }, { field: "Exten", op: "eq", value: "200" }]), false, "AND");
+    assert.equal(compileConditions([]), undefined);
+    assert.throws(() => compileConditions([{ field: "A", op: "regex", value: "[" }]), FilterError);
+  });
+});
+
+describe("event router", () => {
+  it("routes by name, caches per name, and removes everything an owner added", () => {
+    const router = new EventRouter();
+    let changes = 0;
+    router.onChange = () => changes++;
+    const got: string[] = [];
+    let calls = 0;
+    router.add("a", (n) => (calls++, n.startsWith("Queue")), (e) => got.push(`a:${e.event}`));
+    router.add("a", "*", (e) => got.push(`a*:${e.event}`));
+    router.add("b", (n) => n === "Hangup", (e) => got.push(`b:${e.event}`));
+    assert.equal(changes, 3);
+    router.dispatch(ev([["Event", "QueueParams"]]));
+    router.dispatch(ev([["Event", "QueueParams"]]));
+    router.dispatch(ev([["Event", "Hangup"]]));
+    assert.deepEqual(got, ["a:QueueParams", "a*:QueueParams", "a:QueueParams", "a*:QueueParams", "a*:Hangup", "b:Hangup"]);
+    assert.equal(calls, 2, "the predicate runs once per distinct name");
+    assert.equal(router.removeOwner("a"), 2);
+    assert.equal(router.wants("QueueParams"), false);
+    assert.equal(router.wants("Hangup"), true);
+  });
+});
