@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { Bridge, bridgeHeaders, CAUSE_TEXT, Channel, channelHeaders, Pairs, Party, UNKNOWN } from "./channel";
+import { Bridge, bridgeHeaders, CAUSE_TEXT, Channel, channelHeaders, Dialing, Pairs, Party, UNKNOWN, WakeReason } from "./channel";
 import { channelEvent, PbxEvent } from "./events";
 import { Dialplan, findExtension } from "./dialplan";
 import { DeviceStates } from "./devices";
-import { Queues } from "./queues";
+import { Queue, QueueMember, Queues } from "./queues";
+import { evaluateExpression, isTrue, splitAppCall } from "./expressions";
 
 export interface CallHost {
   readonly dialplan: Dialplan;
@@ -49,6 +50,23 @@ const DIAL_VARIABLES = [
   "DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS",
   "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS",
 ];
+/** Cause of the Dial() members that lost to the one that answered (app_dial hanguptree). */
+const ANSWERED_ELSEWHERE = 26;
+/** queues.conf `timeout=5` of the lab's queues: how long app_queue rings members per attempt. */
+const QUEUE_MEMBER_TIMEOUT_MS = 5000;
+/** app_queue's default `retry`: the pause between two attempts to ring the members. */
+const QUEUE_RETRY_MS = 5000;
+const LOCAL_TARGET = /^Local\/([^@/]+)@([^/,]+)$/i;
+
+/** One party a Dial() or Queue() rings: a Local channel to exten@context. */
+interface DialTarget {
+  exten: string;
+  context: string;
+  /** DialString of DialBegin: `exten@context` for Dial(), the member interface for Queue(). */
+  dialString: string;
+  /** Queue(): the member rung (AgentCalled, AgentConnect ...). */
+  member?: QueueMember;
+}
 
 /**
  * Channels, Local channel pairs, the dialplan applications the lab uses, bridges and hangups.
@@ -65,8 +83,16 @@ export class CallEngine {
   private uniqueSeq = 0;
   private channelSeq = 0;
   private readonly epoch = Math.floor(Date.now() / 1000);
+  /** Set by stop(): no call starts any more, and every channel hangs up without waiting. */
+  private stopped = false;
 
   constructor(private readonly host: CallHost) {}
+
+  /** Ends every channel at once and refuses new ones (the PBX closes). */
+  stop(): void {
+    this.stopped = true;
+    for (const ch of [...this.channels.values()]) ch.interrupt();
+  }
 
   // ---- lookup -------------------------------------------------------------------------------
 
@@ -138,6 +164,8 @@ export class CallEngine {
     one.localPeer = two;
     two.localPeer = one;
     for (const ch of [one, two]) {
+      // Created by a routine that resumed after stop(): it must not wait for anything.
+      if (this.stopped) ch.hangupRequested = true;
       ch.chanVars = this.host.channelVars;
       this.channels.set(ch.name, ch);
       this.emit("Newchannel", "call", ch);
@@ -166,7 +194,7 @@ export class CallEngine {
    */
   async originate(req: OriginateRequest): Promise<OriginateOutcome> {
     const m = /^Local\/([^@/]+)@([^/]+?)(\/n)?$/i.exec(req.channel);
-    if (!m) return { ok: false };
+    if (!m || this.stopped) return { ok: false };
     const [, exten, context] = m;
     this.processedCalls++;
     const [one, two] = this.createLocalPair(exten, context, undefined, [req.channelId, req.otherChannelId]);
@@ -260,7 +288,8 @@ export class CallEngine {
     if (!peer || peer.gone || peer.state >= 5) return;
     this.setState(peer, 5);
     if (peer.role === "outgoing") this.dialEvent("DialState", undefined, peer, [["DialStatus", "RINGING"]]);
-    else if (peer.role === "callee" && peer.dialer) {
+    else if (peer.role === "callee" && peer.dialer?.dialing?.app === "Dial" && peer.dialer.dialing.attempts.includes(peer)) {
+      // app_queue neither publishes DialState nor rings its caller (without option r it plays music).
       const dialer = peer.dialer;
       this.varSet(dialer, "RINGTIME", "0");
       this.varSet(dialer, "RINGTIME_MS", "0");
@@ -269,16 +298,34 @@ export class CallEngine {
     }
   }
 
+  /**
+   * The first callee to answer wins: DialEnd ANSWER for it, DialEnd CANCEL for every other one
+   * still ringing, then those are hung up (Dial(): cause 26, answered elsewhere; Queue() without
+   * option C: no cause). Dial() answers its caller now; Queue() does when it bridges.
+   */
   private calleeAnswered(dialer: Channel, callee: Channel): void {
-    const target = callee.vars.get("DIALEDPEERNUMBER") ?? "";
-    this.varSet(dialer, "DIALSTATUS", "ANSWER");
-    this.varSet(dialer, "DIALEDPEERNAME", callee.name);
-    this.varSet(dialer, "DIALEDPEERNUMBER", target);
+    const dialing = dialer.dialing;
+    if (!dialing || dialing.winner || !dialing.attempts.includes(callee)) return;
+    dialing.winner = callee;
+    if (dialing.app === "Dial") {
+      const target = callee.vars.get("DIALEDPEERNUMBER") ?? "";
+      this.varSet(dialer, "DIALSTATUS", "ANSWER");
+      this.varSet(dialer, "DIALEDPEERNAME", callee.name);
+      this.varSet(dialer, "DIALEDPEERNUMBER", target);
+    }
     // Answered, the callee leaves its dialing extension (`DestExten: ` in capture `dial-outcomes`).
     callee.exten = "";
+    callee.dialStatus = "ANSWER";
+    callee.dialReported = true;
     this.dialEvent("DialEnd", dialer, callee, [["DialStatus", "ANSWER"]]);
-    this.answer(dialer);
-    dialer.dialOutcome = "ANSWER";
+    const losers = dialing.attempts.filter((c) => !c.dialStatus && !c.gone);
+    for (const c of losers) {
+      c.dialStatus = "CANCEL";
+      c.dialReported = true;
+      this.dialEvent("DialEnd", dialer, c, [["DialStatus", "CANCEL"]]);
+    }
+    for (const c of losers) this.finalize(c, dialing.app === "Dial" ? ANSWERED_ELSEWHERE : 0);
+    if (dialing.app === "Dial") this.answer(dialer);
     dialer.signal();
   }
 
@@ -309,8 +356,10 @@ export class CallEngine {
     this.finalize(ch, ch.hangupCause ?? ch.requestCause ?? 16);
   }
 
+  /** `${VAR}`, `${FUNC(args)}` and then `$[expression]`, as pbx_substitute_variables does. */
   private substitute(ch: Channel, data: string, locals?: Map<string, string>): string {
-    return data.replace(/\$\{([^}]+)\}/g, (_, name: string) => locals?.get(name) ?? ch.vars.get(name) ?? this.host.globals.get(name) ?? "");
+    const vars = data.replace(/\$\{([^}]+)\}/g, (_, name: string) => locals?.get(name) ?? this.readVariable(ch, name) ?? this.host.globals.get(name) ?? "");
+    return vars.replace(/\$\[([^[\]]*)\]/g, (_, expr: string) => evaluateExpression(expr));
   }
 
   private async execApp(ch: Channel, app: string, data: string): Promise<AppResult> {
@@ -342,16 +391,24 @@ export class CallEngine {
       case "busy": {
         this.setState(ch, 7);
         ch.hangupCause = 17;
-        const dialer = ch.localPeer?.dialer;
-        if (dialer && !dialer.dialOutcome) {
-          dialer.dialOutcome = "BUSY";
-          dialer.signal();
+        const callee = ch.localPeer;
+        if (callee?.role === "callee" && callee.dialer && !callee.dialStatus) {
+          callee.dialStatus = "BUSY";
+          callee.dialer.signal();
         }
         await wait(parseFloat(data || "0") * 1000 || Infinity);
         return "hangup";
       }
       case "dial":
         return this.dial(ch, data);
+      case "execif": {
+        // ExecIf(<expr>?<app>(<args>)[:<app>(<args>)]); the expression was evaluated by substitute().
+        const q = data.indexOf("?");
+        if (q < 0) return "continue";
+        const [onTrue, onFalse] = splitAppCall(data.slice(q + 1));
+        const call = isTrue(data.slice(0, q)) ? onTrue : onFalse;
+        return call ? this.execApp(ch, call.app, call.data) : "continue";
+      }
       case "queue":
         return this.queueApp(ch, data);
       case "agi":
@@ -377,9 +434,13 @@ export class CallEngine {
     if (i < 0) return;
     const name = data.slice(0, i);
     const value = data.slice(i + 1);
+    const device = /^DEVICE_STATE\((.*)\)$/i.exec(name);
     if (name.toUpperCase() === "CHANNEL(HANGUP_HANDLER_PUSH)") {
       ch.hangupHandlers.push(value);
       this.emit("HangupHandlerPush", "dialplan", ch, [["Handler", value]]);
+    } else if (device) {
+      // func_devstate writes Custom: devices only; a function write sets no variable (no VarSet).
+      if (/^Custom:./i.test(device[1])) this.host.devices.set(device[1], value.toUpperCase());
     } else this.varSet(ch, name, value);
   }
 
@@ -417,6 +478,7 @@ export class CallEngine {
           break;
         }
         if (step.app.toLowerCase() === "userevent") this.userEvent(ch, data);
+        else if (step.app.toLowerCase() === "set") this.setApp(ch, data);
         ch.priority++;
       }
       [ch.context, ch.exten, ch.priority] = [context, exten, priority];
@@ -425,66 +487,37 @@ export class CallEngine {
 
   // ---- Dial() and bridges -------------------------------------------------------------------
 
-  /** Dial(Local/<exten>@<context>,<timeout>) (captures `originate-context-exten`, `dial-outcomes`). */
+  /**
+   * Dial(Local/<exten>@<context>[&Local/...],<timeout>) (captures `originate-context-exten`,
+   * `dial-outcomes`): every member is requested, then called (one DialBegin each from the same
+   * calling channel); the first to answer is bridged with the caller, the others are cancelled.
+   */
   private async dial(dialer: Channel, data: string): Promise<AppResult> {
-    const [target, timeoutText] = data.split(",");
+    const [targets, timeoutText] = data.split(",");
     for (const v of DIAL_VARIABLES) this.varSet(dialer, v, "");
-    const m = /^Local\/([^@/]+)@([^/,]+)$/i.exec(target ?? "");
-    if (!m || !this.host.dialplan[m[2]]) {
+    const members: DialTarget[] = [];
+    for (const t of (targets ?? "").split("&")) {
+      const m = LOCAL_TARGET.exec(t.trim());
+      if (m && this.host.dialplan[m[2]]) members.push({ exten: m[1], context: m[2], dialString: `${m[1]}@${m[2]}` });
+    }
+    if (members.length === 0) {
       this.varSet(dialer, "DIALSTATUS", "CHANUNAVAIL");
       return "continue";
     }
-    const dialString = `${m[1]}@${m[2]}`;
-    const [callee, calleeTwo] = this.createLocalPair(m[1], m[2], dialer.linkedid);
-    callee.role = "callee";
-    callee.dialer = dialer;
-    dialer.dialOutcome = undefined;
-    this.varSet(callee, "DIALEDPEERNUMBER", dialString);
-    // The callee presents the dialing extension as its caller and the dialer's caller as connected
-    // line; Dial() sets both before announcing them (Exten/CallerIDNum 500 in the captures).
-    const callerKnown = dialer.caller.num !== UNKNOWN;
-    callee.caller = { num: dialer.exten, name: dialer.caller.name };
-    if (callerKnown) callee.connected = { ...dialer.caller };
-    callee.context = dialer.context;
-    callee.exten = dialer.exten;
-    this.newexten(callee, "AppDial", "(Outgoing Line)");
-    this.emit("NewCallerid", "call", callee, [["CID-CallingPres", CALLING_PRES]]);
-    if (callerKnown) this.emit("NewConnectedLine", "call", callee);
-    this.varSet(calleeTwo, "DIALEDPEERNUMBER", dialString);
-    calleeTwo.connected = { num: dialer.exten, name: dialer.caller.name };
-    if (callerKnown) this.setCaller(calleeTwo, dialer.caller);
-    this.emit("NewConnectedLine", "call", calleeTwo);
-    this.localBridge(callee, calleeTwo);
-    this.dialEvent("DialBegin", dialer, callee, [["DialString", dialString]]);
+    const dialing = this.startDialing(dialer, "Dial", members);
     const started = Date.now();
-    void this.runDialplan(calleeTwo);
-    void this.runCallee(callee);
-
-    const timeoutMs = timeoutText ? parseFloat(timeoutText) * 1000 : Infinity;
-    // The callee may have answered or been busy already, before the dialer got to wait.
-    const woke = dialer.dialOutcome ? "signal" : await dialer.sleep(this.host.scale(timeoutMs));
-    const outcome = dialer.dialOutcome;
-    if (outcome !== "ANSWER") {
-      const status = woke === "hangup" ? "CANCEL" : outcome ?? "NOANSWER";
-      if (!callee.gone) {
-        this.dialEvent("DialEnd", dialer, callee, [["DialStatus", status]]);
-        this.finalize(callee, callee.requestCause ?? 0);
-      }
+    const deadline = timeoutText ? started + this.host.scale(parseFloat(timeoutText) * 1000) : Infinity;
+    const outcome = await this.ringCallees(dialer, dialing, deadline);
+    dialer.dialing = undefined;
+    const callee = dialing.winner;
+    if (!callee) {
+      const status = outcome === "hangup" ? "CANCEL" : outcome === "timeout" ? "NOANSWER" : dialing.attempts.every((c) => c.dialStatus === "BUSY") ? "BUSY" : "NOANSWER";
       this.varSet(dialer, "DIALSTATUS", status);
-      return woke === "hangup" ? "hangup" : "continue";
+      return outcome === "hangup" ? "hangup" : "continue";
     }
 
     const answeredAt = Date.now();
-    const bridge = new Bridge(randomUUID());
-    this.emitPairs("BridgeCreate", "call", bridgeHeaders(bridge));
-    this.newexten(callee, "AppDial", "(Outgoing Line)");
-    this.enterBridge(bridge, callee);
-    this.enterBridge(bridge, dialer);
-    this.varSet(callee, "BRIDGEPEER", dialer.name);
-    this.varSet(dialer, "BRIDGEPEER", callee.name);
-
-    await dialer.sleep(Infinity);
-    if (dialer.bridge) this.leaveBridge(dialer);
+    await this.bridgeCall(dialer, callee, "AppDial");
     const talked = Date.now() - answeredAt;
     const dialed = Date.now() - started;
     this.varSet(dialer, "ANSWEREDTIME", String(Math.floor(talked / 1000)));
@@ -497,14 +530,116 @@ export class CallEngine {
     return "hangup";
   }
 
+  /** Requests every target (the Local pairs and their caller IDs), then calls each in turn. */
+  private startDialing(dialer: Channel, app: Dialing["app"], targets: DialTarget[], called?: (callee: Channel, t: DialTarget) => void): Dialing {
+    const attempts = targets.map((t) => this.requestCallee(dialer, app, t));
+    const dialing: Dialing = { app, attempts };
+    dialer.dialing = dialing;
+    attempts.forEach((callee, i) => {
+      const two = callee.localPeer as Channel;
+      // chan_local's call: ;2 takes the ;1's variables and the two caller IDs crossed over.
+      if (app === "Dial") this.varSet(two, "DIALEDPEERNUMBER", targets[i].dialString);
+      two.connected = { ...callee.caller };
+      if (callee.connected.num !== UNKNOWN) this.setCaller(two, callee.connected);
+      this.emit("NewConnectedLine", "call", two);
+      this.localBridge(callee, two);
+      called?.(callee, targets[i]);
+      this.dialEvent("DialBegin", dialer, callee, [["DialString", targets[i].dialString]]);
+      void this.runDialplan(two);
+      void this.runCallee(callee);
+    });
+    return dialing;
+  }
+
+  /** The ;1 half a Dial() or Queue() rings, with the caller ID each application gives it. */
+  private requestCallee(dialer: Channel, app: Dialing["app"], t: DialTarget): Channel {
+    const [callee] = this.createLocalPair(t.exten, t.context, dialer.linkedid);
+    callee.role = "callee";
+    callee.dialer = dialer;
+    if (app === "Dial") this.varSet(callee, "DIALEDPEERNUMBER", t.dialString);
+    // The callee takes the dialing channel's context and extension (ast_channel_dialcontext/exten).
+    callee.context = dialer.context;
+    callee.exten = dialer.exten;
+    if (app === "Dial") {
+      // Dial() presents the dialing extension as caller and the dialer's caller as connected line,
+      // setting both before announcing them (Exten/CallerIDNum 500 in the captures).
+      const callerKnown = dialer.caller.num !== UNKNOWN;
+      callee.caller = { num: dialer.exten, name: dialer.caller.name };
+      if (callerKnown) callee.connected = { ...dialer.caller };
+      this.newexten(callee, "AppDial", "(Outgoing Line)");
+      this.emit("NewCallerid", "call", callee, [["CID-CallingPres", CALLING_PRES]]);
+      if (callerKnown) this.emit("NewConnectedLine", "call", callee);
+    } else {
+      // app_queue ring_entry: the member sees the caller's connected line (else the extension) as
+      // caller, and the caller as connected line.
+      this.newexten(callee, "AppQueue", "(Outgoing Line)");
+      this.setCaller(callee, dialer.connected.num !== UNKNOWN ? dialer.connected : { num: dialer.exten, name: UNKNOWN });
+      if (dialer.caller.num !== UNKNOWN) callee.connected = { ...dialer.caller };
+    }
+    return callee;
+  }
+
+  /**
+   * Waits while the callees ring: until one answers (calleeAnswered did the rest), none is left,
+   * the deadline passes or the caller hangs up. A callee that ended on its own (busy, gone) gets
+   * its DialEnd when the caller notices; at the deadline the others get NOANSWER, on a hangup
+   * CANCEL (DialEnds first, then the hangups, as app_dial and app_queue publish them).
+   */
+  private async ringCallees(dialer: Channel, dialing: Dialing, deadline: number, rna?: (callee: Channel) => void): Promise<"answer" | "timeout" | "hangup" | "gone"> {
+    for (;;) {
+      this.reportEndedCallees(dialer, dialing, rna);
+      if (dialing.winner) return "answer";
+      if (dialing.attempts.every((c) => c.dialStatus)) return "gone";
+      const woke: WakeReason = await dialer.sleep(deadline - Date.now());
+      if (woke === "signal") continue;
+      this.reportEndedCallees(dialer, dialing, rna);
+      if (dialing.winner) return "answer";
+      const status = woke === "hangup" ? "CANCEL" : "NOANSWER";
+      const left = dialing.attempts.filter((c) => !c.dialStatus && !c.gone);
+      if (status === "NOANSWER") left.forEach((c) => rna?.(c));
+      for (const c of left) {
+        c.dialStatus = status;
+        c.dialReported = true;
+        this.dialEvent("DialEnd", dialer, c, [["DialStatus", status]]);
+      }
+      for (const c of left) this.finalize(c, c.requestCause ?? 0);
+      return woke;
+    }
+  }
+
+  /** DialEnd (BUSY, NOANSWER) for the callees that ended since last time, and their hangup. */
+  private reportEndedCallees(dialer: Channel, dialing: Dialing, rna?: (callee: Channel) => void): void {
+    for (const c of dialing.attempts) {
+      if (!c.dialStatus || c.dialReported) continue;
+      c.dialReported = true;
+      if (c.gone) continue;
+      this.dialEvent("DialEnd", dialer, c, [["DialStatus", c.dialStatus]]);
+      rna?.(c);
+      this.finalize(c, c.requestCause ?? 0);
+    }
+  }
+
+  /** The answered callee and its caller in a basic bridge, until one of them leaves. */
+  private async bridgeCall(dialer: Channel, callee: Channel, app: string): Promise<void> {
+    const bridge = new Bridge(randomUUID());
+    this.emitPairs("BridgeCreate", "call", bridgeHeaders(bridge));
+    this.newexten(callee, app, "(Outgoing Line)");
+    this.enterBridge(bridge, callee);
+    this.enterBridge(bridge, dialer);
+    this.varSet(callee, "BRIDGEPEER", dialer.name);
+    this.varSet(dialer, "BRIDGEPEER", callee.name);
+    await dialer.sleep(Infinity);
+    if (dialer.bridge) this.leaveBridge(dialer);
+  }
+
   /** The ;1 half of a dialed Local pair: waits in Dial, then in the bridge, until it must go. */
   private async runCallee(callee: Channel): Promise<void> {
     await callee.sleep(Infinity);
     if (callee.gone) return;
     const dialer = callee.dialer;
-    if (!callee.answered && dialer && !dialer.dialOutcome) {
+    if (!callee.answered && dialer && !callee.dialStatus) {
       // The far end went before answering: Dial() gives up on it.
-      dialer.dialOutcome = "NOANSWER";
+      callee.dialStatus = "NOANSWER";
       dialer.signal();
       return;
     }
@@ -542,7 +677,13 @@ export class CallEngine {
 
   // ---- Queue() ------------------------------------------------------------------------------
 
-  /** Queue(name,,,,timeout): waits as a caller; the lab's queues have nobody to answer. */
+  /**
+   * Queue(name,options,,,timeout): the caller waits (QueueCallerJoin); when it is its turn, every
+   * member that is not paused rings (ringall: AgentCalled and DialBegin each) for the queue's
+   * member timeout, then again after `retry`. The first to answer gets the call: DialEnd ANSWER,
+   * QueueCallerLeave, AgentConnect, the bridge, AgentComplete when one side hangs up. Option r
+   * rings the caller while it waits.
+   */
   private async queueApp(ch: Channel, data: string): Promise<AppResult> {
     const args = data.split(",");
     const q = this.host.queues.join(args[0], ch);
@@ -550,12 +691,73 @@ export class CallEngine {
       this.varSet(ch, "QUEUESTATUS", "UNKNOWN");
       return "continue";
     }
-    const timeout = args[4] ? parseFloat(args[4]) * 1000 : Infinity;
-    const woke = await ch.sleep(this.host.scale(timeout));
-    this.host.queues.leave(q, ch, woke === "hangup");
-    if (woke === "hangup") return "hangup";
-    this.varSet(ch, "QUEUESTATUS", "TIMEOUT");
-    return "continue";
+    if ((args[1] ?? "").includes("r")) this.indicateRinging(ch);
+    const joinedAt = Date.now();
+    const expire = args[4] ? joinedAt + this.host.scale(parseFloat(args[4]) * 1000) : Infinity;
+    for (;;) {
+      const members = this.host.queues.ringable(q, ch);
+      if (members.length > 0) {
+        const r = await this.ringMembers(ch, q, members, expire, joinedAt);
+        if (r === "answer") return "hangup";
+        if (r === "hangup") break;
+      }
+      if (ch.hangupRequested) break;
+      if (Date.now() >= expire) {
+        this.host.queues.leave(q, ch, false);
+        this.varSet(ch, "QUEUESTATUS", "TIMEOUT");
+        return "continue";
+      }
+      const woke = await ch.sleep(Math.min(expire - Date.now(), this.host.scale(QUEUE_RETRY_MS)));
+      if (woke === "hangup") break;
+    }
+    this.host.queues.leave(q, ch, true);
+    return "hangup";
+  }
+
+  /** One attempt to reach the members; on an answer, the whole connected call. */
+  private async ringMembers(ch: Channel, q: Queue, members: QueueMember[], expire: number, joinedAt: number): Promise<"answer" | "hangup" | "again"> {
+    const targets: DialTarget[] = [];
+    for (const member of members) {
+      const m = LOCAL_TARGET.exec(member.iface);
+      if (m && this.host.dialplan[m[2]]) targets.push({ exten: m[1], context: m[2], dialString: member.iface, member });
+    }
+    if (targets.length === 0) return "again";
+    const memberOf = new Map<Channel, QueueMember>();
+    const blob = (m: QueueMember): Pairs => [["Queue", q.name], ["MemberName", m.name], ["Interface", m.iface]];
+    const started = Date.now();
+    const dialing = this.startDialing(ch, "Queue", targets, (callee, t) => {
+      const member = t.member as QueueMember;
+      memberOf.set(callee, member);
+      this.emitPairs("AgentCalled", "agent", [...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member)]);
+    });
+    const rna = (callee: Channel): void => {
+      const member = memberOf.get(callee) as QueueMember;
+      this.emitPairs("AgentRingNoAnswer", "agent", [...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member), ["RingTime", String(Date.now() - started)]]);
+    };
+    const deadline = Math.min(expire, started + this.host.scale(QUEUE_MEMBER_TIMEOUT_MS));
+    const outcome = await this.ringCallees(ch, dialing, deadline, rna);
+    ch.dialing = undefined;
+    const callee = dialing.winner;
+    if (!callee) return outcome === "hangup" ? "hangup" : "again";
+
+    const member = memberOf.get(callee) as QueueMember;
+    const connectedAt = Date.now();
+    this.host.queues.leave(q, ch, false);
+    this.emitPairs("AgentConnect", "agent", [
+      ...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member),
+      ["RingTime", String(Math.floor((connectedAt - started) / 1000))], ["HoldTime", String(Math.floor((connectedAt - joinedAt) / 1000))],
+    ]);
+    this.answer(ch);
+    await this.bridgeCall(ch, callee, "AppQueue");
+    // app_queue learns who hung up first from the HangupRequest: the member (agent) or the caller.
+    this.emitPairs("AgentComplete", "agent", [
+      ...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member),
+      ["HoldTime", String(Math.floor((connectedAt - joinedAt) / 1000))], ["TalkTime", String(Math.floor((Date.now() - connectedAt) / 1000))],
+      ["Reason", ch.bridgeEnded ? "agent" : "caller"],
+    ]);
+    this.host.queues.completed(q, member);
+    ch.hangupCause ??= 16;
+    return "answer";
   }
 
   // ---- Async AGI ----------------------------------------------------------------------------
@@ -691,9 +893,17 @@ export class CallEngine {
           if (arg === "linkedid") return ch.linkedid;
           if (arg === "language") return ch.language;
           return "";
-        case "CALLERID":
+        case "CALLERID": {
           if (!ch) return undefined;
-          return arg.startsWith("name") ? ch.caller.name : ch.caller.num;
+          const v = arg.startsWith("name") ? ch.caller.name : ch.caller.num;
+          return v === UNKNOWN ? "" : v;
+        }
+        case "RAND": {
+          const [lo, hi] = arg.split(",").map((x) => parseInt(x, 10));
+          const min = Number.isFinite(lo) ? lo : 0;
+          const max = Number.isFinite(hi) ? hi : 2147483647;
+          return String(min + Math.floor(Math.random() * (max - min + 1)));
+        }
         case "DEVICE_STATE":
           return this.host.devices.state(arg);
         case "EXTENSION_STATE": {
@@ -707,7 +917,14 @@ export class CallEngine {
           return "";
       }
     }
-    if (ch) return ch.vars.get(name);
+    if (ch) {
+      // pbx_retrieve_variable: the channel's built-ins come before its variables.
+      const builtin: Record<string, () => string> = {
+        EXTEN: () => ch.exten, CONTEXT: () => ch.context, PRIORITY: () => String(ch.priority),
+        UNIQUEID: () => ch.uniqueid, CHANNEL: () => ch.name,
+      };
+      return builtin[name]?.() ?? ch.vars.get(name);
+    }
     return this.host.globals.get(name);
   }
 

@@ -59,8 +59,12 @@ export class Channel {
   answered = false;
   /** For a callee: the channel running Dial() towards it. */
   dialer?: Channel;
-  /** For a channel running Dial(): what the callee did (ANSWER, BUSY, NOANSWER). */
-  dialOutcome?: string;
+  /** For a callee: how its dial ended (ANSWER, BUSY, NOANSWER, CANCEL), once it did. */
+  dialStatus?: string;
+  /** For a callee: its DialEnd went out. */
+  dialReported = false;
+  /** For a channel running Dial() or Queue(): the callees it rings. */
+  dialing?: Dialing;
   /** The bridge this channel left while hanging up; its other member is kicked after Hangup. */
   leftBridge?: Bridge;
   /** Set when the other member of its bridge hung up. */
@@ -124,6 +128,14 @@ export class Channel {
 
 export type WakeReason = "timeout" | "signal" | "hangup";
 
+/** The parties a Dial() (`&` members) or a Queue() (its members) rings at once. */
+export interface Dialing {
+  app: "Dial" | "Queue";
+  attempts: Channel[];
+  /** The callee that answered first; the others were cancelled. */
+  winner?: Channel;
+}
+
 /**
  * The channel snapshot (13 headers, then one ChanVariable per manager.conf `channelvars` entry),
  * optionally prefixed (`Dest`, `LocalOne`, `LocalTwo`).
@@ -175,5 +187,6 @@ export const CAUSE_TEXT: Record<number, string> = {
   18: "No user responding",
   19: "User alerting, no answer",
   21: "Call Rejected",
+  26: "Answered elsewhere",
   34: "Circuit/channel congestion",
 };

@@ -20,6 +20,61 @@ export interface Extension {
 
 export type Dialplan = Record<string, Extension[]>;
 
+/**
+ * Contexts added to the lab's extensions.conf after the captures (from line 55 on), so that the
+ * calls people automate run in the default lab: phones, a ring group, a queue, unanswered, busy
+ * and abandoned calls from the PSTN, internal and outbound calls. The captures never touch them.
+ */
+function laterContexts(): Dialplan {
+  let line = 55;
+  const ext = (exten: string, ...steps: Array<[string, string?]>): Extension => ({
+    exten,
+    steps: steps.map(([app, data]) => ({ app, data, line: line++ })),
+  });
+  /** Only Local channels exist: a phone is a Local extension whose Custom:<n> device follows it. */
+  const phone = (n: string, ring: string): Extension => {
+    const dev = `Custom:${n}`;
+    return ext(n,
+      // Not a phone with call waiting: busy while it rings or talks (PJSIP device_state_busy_at=1).
+      ["ExecIf", `$[\${DEVICE_STATE(${dev})} = INUSE | \${DEVICE_STATE(${dev})} = RINGING]?Busy(2)`],
+      // The handler first: however the call ends from here on, the phone goes back to idle.
+      ["Set", `CHANNEL(hangup_handler_push)=phone-idle,s,1(${dev})`],
+      ["Set", `DEVICE_STATE(${dev})=RINGING`],
+      ["Ringing"], ["Wait", `\${RAND(${ring})}`],
+      ["Set", `DEVICE_STATE(${dev})=INUSE`],
+      ["Answer"], ["Wait", "${RAND(20,90)}"], ["Hangup"],
+    );
+  };
+  /** A call from a phone: its device is in use until the call ends. */
+  const fromPhone = (pattern: string, dial: string): Extension =>
+    ext(pattern,
+      ["Set", "CHANNEL(hangup_handler_push)=phone-idle,s,1(Custom:${CALLERID(num)})"],
+      ["Set", "DEVICE_STATE(Custom:${CALLERID(num)})=INUSE"],
+      ["Dial", dial], ["Hangup"]);
+  return {
+    phones: [
+      phone("6001", "2,4"), // answers first in the ring group
+      phone("6002", "8,12"),
+      phone("6003", "3,6"),
+      ext("6004", ["Ringing"], ["Wait", "300"]), // nobody picks up
+      ext("6005", ["Busy", "2"]), // do not disturb: always busy
+    ],
+    "phone-idle": [ext("s", ["Set", "DEVICE_STATE(${ARG1})=NOT_INUSE"], ["Return"])],
+    "from-pstn": [
+      ext("4930123400", ["Dial", "Local/6001@phones&Local/6002@phones,20"], ["Hangup"]), // ring group
+      ext("4930123401", ["Queue", "supportq,r,,,60"], ["Hangup"]), // support queue (Agent One answers)
+      ext("4930123402", ["Dial", "Local/6004@phones,15"], ["Hangup"]), // rings out unanswered
+      ext("4930123403", ["Dial", "Local/6004@phones,120"], ["Hangup"]), // rings until the caller gives up
+      ext("4930123404", ["Dial", "Local/6005@phones,20"], ["Hangup"]), // busy
+    ],
+    "from-internal": [
+      fromPhone("_600X", "Local/${EXTEN}@phones,20"),
+      fromPhone("_0X.", "Local/${EXTEN}@trunk,60"),
+    ],
+    trunk: [ext("_X.", ["Ringing"], ["Wait", "${RAND(3,10)}"], ["Answer"], ["Wait", "${RAND(20,120)}"], ["Hangup"])],
+  };
+}
+
 export const DEFAULT_DIALPLAN: Dialplan = {
   test: [
     { exten: "100", steps: [
@@ -45,6 +100,7 @@ export const DEFAULT_DIALPLAN: Dialplan = {
   hdlr: [
     { exten: "s", steps: [{ app: "UserEvent", data: "HangupHandlerRan,Arg: ${ARG1}", line: 51 }, { app: "Return", line: 52 }] },
   ],
+  ...laterContexts(),
 };
 
 /** Asterisk extension pattern match (`_X.`, `_NXX`, literal). */

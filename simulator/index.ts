@@ -19,7 +19,10 @@ export interface PbxOptions {
   tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
   /** Delay before a failed login is answered and closed; default 1000 (capture `login-bad-secret`). */
   authFailDelayMs?: number;
-  /** Background calls between the lab's extensions. */
+  /**
+   * Background calls in the lab's mix (ring group, queue, unanswered, abandoned, busy, internal,
+   * outbound), arriving at random around this rate of real time; see simulator/traffic.ts.
+   */
   traffic?: { callsPerMinute: number };
   /** Multiplies dialplan waits (0.05 makes a 1 s Wait take 50 ms). */
   timeScale?: number;

@@ -10,6 +10,7 @@ import { Queues } from "./queues";
 import { Dialplan } from "./dialplan";
 import { PbxUser, resolveConfig } from "./config";
 import { floodEvents } from "./flood";
+import { Traffic } from "./traffic";
 
 export const BANNER = "Asterisk Call Manager/11.0.0";
 
@@ -50,7 +51,7 @@ export class PbxCore {
   private nextSessionId = 1;
   private server?: Server;
   private tlsServer?: TlsServer;
-  private trafficTimer?: NodeJS.Timeout;
+  private traffic?: Traffic;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: PbxCoreOptions) {
@@ -182,20 +183,12 @@ export class PbxCore {
 
   // ---- background traffic -------------------------------------------------------------------
 
-  /** Calls between the lab's extensions at a steady rate (`--traffic 6` = 6 calls a minute). */
+  /** Calls in the lab's mix at `traffic.callsPerMinute` (see traffic.ts), until the listeners stop. */
   private startTraffic(): void {
     const rate = this.opts.traffic?.callsPerMinute ?? 0;
     if (rate <= 0) return;
-    const targets = ["100", "300", "500", "610", "620"];
-    let i = 0;
-    this.trafficTimer = setInterval(() => {
-      const exten = targets[i++ % targets.length];
-      void this.calls.originate({
-        channel: `Local/${exten}@test`, app: "Wait", data: "5", variables: [], timeoutMs: 30000,
-        callerId: { num: String(6000 + (i % 10)), name: `Caller ${i % 10}` },
-      });
-    }, 60000 / rate);
-    this.trafficTimer.unref();
+    this.traffic = new Traffic(this.calls, this.devices, rate);
+    this.traffic.start();
   }
 
   // ---- faults -------------------------------------------------------------------------------
@@ -218,12 +211,12 @@ export class PbxCore {
     await this.stopListening();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const ch of [...this.calls.channels.values()]) ch.interrupt();
+    this.calls.stop();
   }
 
   private async stopListening(): Promise<void> {
-    if (this.trafficTimer) clearInterval(this.trafficTimer);
-    this.trafficTimer = undefined;
+    this.traffic?.stop();
+    this.traffic = undefined;
     const closing = [this.server, this.tlsServer].filter((s): s is Server => s !== undefined).map((srv) => new Promise<void>((resolve) => srv.close(() => resolve())));
     // Let what was written (Shutdown) leave before the sockets go.
     for (const s of this.sessions) s.end();

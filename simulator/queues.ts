@@ -185,6 +185,23 @@ export class Queues {
     this.host.setDevice(`Queue:${q.name}_avail`, available ? "NOT_INUSE" : "INUSE");
   }
 
+  /**
+   * The members a caller rings now: every member not paused (ringall, ringinuse=yes), once the
+   * caller is within the first as many positions as there are such members (is_our_turn).
+   */
+  ringable(q: Queue, ch: Channel): QueueMember[] {
+    const available = q.members.filter((m) => !m.paused);
+    const position = q.callers.findIndex((c) => c.channel === ch);
+    return position >= 0 && position < available.length ? available : [];
+  }
+
+  /** A member's call ended (update_queue): its CallsTaken/LastCall and the queue's Completed. */
+  completed(q: Queue, m: QueueMember): void {
+    m.callsTaken++;
+    m.lastCall = now();
+    q.completed++;
+  }
+
   join(queueName: string, ch: Channel): Queue | undefined {
     const q = this.byName.get(queueName);
     if (!q) return undefined;

@@ -60,6 +60,14 @@ export interface Transfer {
   result?: string;
 }
 
+export interface QueueVisit {
+  queue: string;
+  joinedAt: number;
+  leftAt?: number;
+  /** The caller hung up while waiting (QueueCallerAbandon). */
+  abandoned?: boolean;
+}
+
 export interface Call {
   /** The Linkedid. */
   id: string;
@@ -73,6 +81,8 @@ export interface Call {
   legs: Leg[];
   dials: Dial[];
   transfers: Transfer[];
+  /** Queues the caller waited in, in order. */
+  queues: QueueVisit[];
   onHold: boolean;
   /** Epoch ms. */
   startedAt: number;
@@ -127,6 +137,9 @@ export const CALL_EVENTS = [
   "Unhold",
   "BlindTransfer",
   "AttendedTransfer",
+  "QueueCallerJoin",
+  "QueueCallerLeave",
+  "QueueCallerAbandon",
 ] as const;
 
 const DEFAULT_INBOUND = "^(from-pstn|from-trunk|from-external|from-did|inbound|incoming|ext-did)";
@@ -253,6 +266,22 @@ export class CallTracker {
         updates.push({ step: "transfer", call: cloneCall(call), transfer: { ...transfer } });
         break;
       }
+      case "QueueCallerJoin":
+      case "QueueCallerLeave":
+      case "QueueCallerAbandon": {
+        const call = this.callOf(event, at);
+        if (!call) break;
+        const queue = event.get("Queue") ?? "";
+        if (name === "QueueCallerJoin") {
+          call.queues.push({ queue, joinedAt: at });
+          break;
+        }
+        const visit = [...call.queues].reverse().find((q) => q.queue === queue && q.leftAt === undefined);
+        if (!visit) break;
+        if (name === "QueueCallerAbandon") visit.abandoned = true;
+        visit.leftAt ??= at;
+        break;
+      }
       case "Hangup": {
         const call = this.callOf(event, at);
         if (!call) break;
@@ -327,6 +356,7 @@ export class CallTracker {
       legs: [],
       dials: [],
       transfers: [],
+      queues: [],
       onHold: false,
       startedAt: at,
       lastEventAt: at,
@@ -462,13 +492,17 @@ export function dialledNumber(dialString: string | undefined): string | undefine
 }
 
 /**
- * The outcome of a call, from what the dials said: any ANSWER wins; otherwise a caller who gave
- * up (CANCEL) before a member rang out, then no answer, then busy; failures otherwise. With no
- * dial at all, the first leg being answered (IVR, voicemail) makes it ANSWERED, and its hangup
- * cause tells the rest (17 busy, 18/19 no answer, 16 before answer: the caller hung up).
+ * The outcome of a call. Answered (by a party, or by the PBX: IVR, voicemail) is ANSWERED. A call
+ * that waited in a queue is CANCELLED when the caller gave up (QueueCallerAbandon) and NO ANSWER
+ * when the queue let it go unanswered (its timeout): the dials to agents say nothing about that.
+ * Otherwise the dials decide: a caller who gave up (CANCEL) before a member rang out, then no
+ * answer, then busy; failures otherwise. With no dial at all, the first leg's hangup cause tells
+ * (17 busy, 18/19 no answer, 16 before answer: the caller hung up).
  */
 export function disposition(call: Call): Disposition {
   if (call.answeredAt !== undefined) return "ANSWERED";
+  if (call.queues.some((q) => q.abandoned)) return "CANCELLED";
+  if (call.queues.some((q) => q.leftAt !== undefined)) return "NO ANSWER";
   const statuses = new Set(call.dials.map((d) => d.status ?? "CANCEL"));
   if (statuses.size > 0) {
     if (statuses.has("CANCEL")) return "CANCELLED";
@@ -519,5 +553,6 @@ function cloneCall(c: Call): Call {
     legs: c.legs.map((l) => ({ ...l })),
     dials: c.dials.map((d) => ({ ...d, callee: { ...d.callee } })),
     transfers: c.transfers.map((t) => ({ ...t })),
+    queues: c.queues.map((q) => ({ ...q })),
   };
 }

@@ -1,5 +1,6 @@
 import { CALL_EVENTS, CallTracker, CallTrackerOptions, CallUpdate } from "./calls";
 import type { AmiClient, StateChange } from "./client";
+import type { AmiMessage } from "./message";
 import { PRESENCE_EVENTS, PresenceChange, PresenceTracker } from "./presence";
 
 /**
@@ -22,23 +23,25 @@ export function trackCalls(
 ): CallTracking {
   const tracker = new CallTracker(options);
   const emit = (updates: CallUpdate[]) => updates.forEach((u) => onUpdate(u));
-  const unsubscribe = client.subscribe(CALL_EVENTS, (e) => emit(tracker.handle(e)));
-  let seeding: Promise<void> = Promise.resolve();
-  const seed = () => {
-    seeding = client.send("CoreShowChannels").then(
-      (r) => emit(tracker.seed(r.events ?? [])),
-      (err: Error) => options.onError?.(err),
-    );
-  };
+  const seeder = new Seeder<AmiMessage>(
+    (e) => emit(tracker.handle(e)),
+    async () => {
+      const r = await client.send("CoreShowChannels");
+      emit(tracker.seed(r.events ?? []));
+    },
+    (err) => options.onError?.(err),
+  );
+  const unsubscribe = client.subscribe(CALL_EVENTS, (e) => seeder.event(e));
   const onState = (s: StateChange) => {
     if (s.previous === "ready" && s.state !== "ready") tracker.markGap();
   };
+  const seed = () => seeder.seed();
   client.on("state", onState);
   client.on("ready", seed);
   if (client.state === "ready") seed();
   return {
     tracker,
-    seeded: () => seeding,
+    seeded: () => seeder.done,
     stop: () => {
       unsubscribe();
       client.off("state", onState);
@@ -59,25 +62,69 @@ export function trackPresence(
   options: { onError?: (err: Error) => void; now?: () => number } = {},
 ): PresenceTracking {
   const tracker = new PresenceTracker(options);
-  const unsubscribe = client.subscribe(PRESENCE_EVENTS, (e) => {
-    const change = tracker.handle(e);
-    if (change) onChange(change);
-  });
-  let seeding: Promise<void> = Promise.resolve();
-  const seed = () => {
-    seeding = Promise.all([client.send("ExtensionStateList"), client.send("DeviceStateList")]).then(
-      ([ext, dev]) => tracker.seed([...(ext.events ?? []), ...(dev.events ?? [])]).forEach((c) => onChange(c)),
-      (err: Error) => options.onError?.(err),
-    );
-  };
+  const seeder = new Seeder<AmiMessage>(
+    (e) => {
+      const change = tracker.handle(e);
+      if (change) onChange(change);
+    },
+    async () => {
+      const [ext, dev] = await Promise.all([client.send("ExtensionStateList"), client.send("DeviceStateList")]);
+      tracker.seed([...(ext.events ?? []), ...(dev.events ?? [])]).forEach((c) => onChange(c));
+    },
+    (err) => options.onError?.(err),
+  );
+  const unsubscribe = client.subscribe(PRESENCE_EVENTS, (e) => seeder.event(e));
+  const seed = () => seeder.seed();
   client.on("ready", seed);
   if (client.state === "ready") seed();
   return {
     tracker,
-    seeded: () => seeding,
+    seeded: () => seeder.done,
     stop: () => {
       unsubscribe();
       client.off("ready", seed);
     },
   };
+}
+
+/**
+ * Holds live events back while a seeding list is on its way, then applies the list and replays
+ * them in order. Without it an event that arrives right behind the list's Complete (in the same
+ * read, before the list's promise settles) would be applied first and then overwritten by the
+ * older list: a Hangup lost, a phone reported ringing and then idle again.
+ */
+class Seeder<E> {
+  private held: E[] | undefined;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly apply: (event: E) => void,
+    private readonly load: () => Promise<void>,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  event(e: E): void {
+    if (this.held) this.held.push(e);
+    else this.apply(e);
+  }
+
+  seed(): void {
+    // A seed started while another is on its way takes over the events held so far.
+    const held: E[] = this.held ? [...this.held] : [];
+    this.held = held;
+    this.done = this.load().then(
+      () => this.release(held),
+      (err: Error) => {
+        this.release(held);
+        this.onError(err);
+      },
+    );
+  }
+
+  private release(held: E[]): void {
+    // A newer seed started meanwhile: it owns the held events now.
+    if (this.held !== held) return;
+    this.held = undefined;
+    for (const e of held) this.apply(e);
+  }
 }
