@@ -1,0 +1,212 @@
+/**
+ * npm start: Node-RED 4 with this package loaded and a demo flow deployed, connected to the
+ * simulated PBX with background calls — or to a real Asterisk when AMI_HOST, AMI_PORT,
+ * AMI_USERNAME and AMI_SECRET are set. Ctrl-C stops everything.
+ *
+ * Node-RED runs as its own process (node-red's red.js) with a user dir inside the repo
+ * (.node-red-data, gitignored); this package is linked into that user dir's node_modules, so the
+ * palette, icons and Import > Examples behave as after `npm install` in ~/.node-red. The demo flow
+ * is deployed through the admin API, so the secret is stored the way the editor stores it
+ * (encrypted credentials), never written out by this script.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as path from "node:path";
+import { startPbx, SimulatedPbx } from "../simulator";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const USER_DIR = process.env.NODE_RED_USER_DIR ?? path.join(ROOT, ".node-red-data");
+const UI_PORT = Number(process.env.PORT ?? 1880);
+const DEMO_HASH_FILE = path.join(USER_DIR, ".demo-flow-hash");
+/** Examples that make up the demo tab, in order. */
+const DEMO_EXAMPLES = ["01 - ami in - events from Asterisk.json", "03 - click-to-call.json", "06 - queue status table.json", "04 - call log to CSV.json"];
+
+type FlowNode = Record<string, unknown> & { id: string; type: string; x?: number; y?: number; z?: string; wires?: string[][] };
+
+interface Target {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  label: string;
+}
+
+function log(message: string): void {
+  process.stdout.write(`[npm start] ${message}\n`);
+}
+
+function linkPackage(): void {
+  const modules = path.join(USER_DIR, "node_modules");
+  fs.mkdirSync(modules, { recursive: true });
+  const link = path.join(modules, "node-red-contrib-asterisk-ami");
+  try {
+    if (fs.realpathSync(link) === fs.realpathSync(ROOT)) return;
+    fs.rmSync(link, { recursive: true, force: true });
+  } catch {
+    /* not there yet */
+  }
+  fs.symlinkSync(ROOT, link, "dir");
+}
+
+/** One tab with the demo examples, all sharing one config node that points at the target. */
+function demoFlow(target: Target): FlowNode[] {
+  const tab = "a5e71c0de0000001";
+  const server = "a5e71c0de0000002";
+  const flow: FlowNode[] = [
+    { id: tab, type: "tab", label: "AMI demo", disabled: false, info: "Deployed by `npm start`. Import > Examples > node-red-contrib-asterisk-ami has each example on its own." },
+    {
+      id: server,
+      type: "asterisk-ami-server",
+      name: target.label,
+      host: target.host,
+      port: String(target.port),
+      usetls: false,
+      tls: "",
+      authType: "md5",
+      events: "on",
+      eventClasses: "",
+      filters: [],
+      keepalive: 30,
+      actionTimeout: 10,
+      reconnectMin: 1,
+      reconnectMax: 30,
+      credentials: { username: target.username, secret: target.secret },
+    },
+  ];
+  let offsetY = 0;
+  for (const file of DEMO_EXAMPLES) {
+    const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as FlowNode[];
+    const configIds = new Set(nodes.filter((n) => n.type === "asterisk-ami-server").map((n) => n.id));
+    let maxY = 0;
+    for (const node of nodes) {
+      if (configIds.has(node.id) || node.type === "tab") continue;
+      const copy: FlowNode = { ...node, z: tab };
+      if (typeof copy.server === "string" && configIds.has(copy.server)) copy.server = server;
+      if (typeof copy.y === "number") {
+        maxY = Math.max(maxY, copy.y);
+        copy.y += offsetY;
+      }
+      flow.push(copy);
+    }
+    offsetY += maxY + 60;
+  }
+  return flow;
+}
+
+function request(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: UI_PORT,
+        path: urlPath,
+        method,
+        headers: { "Content-Type": "application/json", "Node-RED-Deployment-Type": "full", ...(data ? { "Content-Length": data.length } : {}) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
+}
+
+async function waitForEditor(child: ChildProcess): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
+    try {
+      const r = await request("GET", "/settings");
+      if (r.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("Node-RED did not start within 60 s");
+}
+
+/**
+ * Deploys the demo on a fresh user dir, and again on later starts as long as the flows are still
+ * the demo as deployed (so a new PBX target or updated examples reach it). Flows the user changed
+ * are left alone.
+ */
+async function deployDemo(target: Target): Promise<boolean> {
+  const current = (await request("GET", "/flows")).body;
+  const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+  const lastDeployed = fs.existsSync(DEMO_HASH_FILE) ? fs.readFileSync(DEMO_HASH_FILE, "utf8").trim() : "";
+  const isEmpty = (JSON.parse(current) as unknown[]).length === 0;
+  if (!isEmpty && digest(current) !== lastDeployed) {
+    log("your flows differ from the demo: keeping them (delete .node-red-data to get the demo back)");
+    return false;
+  }
+  const r = await request("POST", "/flows", demoFlow(target));
+  if (r.status !== 204 && r.status !== 200) throw new Error(`deploying the demo flow failed: HTTP ${r.status} ${r.body}`);
+  fs.writeFileSync(DEMO_HASH_FILE, digest((await request("GET", "/flows")).body) + "\n");
+  return true;
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(USER_DIR, { recursive: true });
+  linkPackage();
+
+  let pbx: SimulatedPbx | undefined;
+  let target: Target;
+  if (process.env.AMI_HOST) {
+    if (!process.env.AMI_USERNAME || !process.env.AMI_SECRET) throw new Error("AMI_HOST is set: set AMI_USERNAME and AMI_SECRET too");
+    target = {
+      host: process.env.AMI_HOST,
+      port: Number(process.env.AMI_PORT ?? 5038),
+      username: process.env.AMI_USERNAME,
+      secret: process.env.AMI_SECRET,
+      label: `${process.env.AMI_HOST}:${process.env.AMI_PORT ?? 5038}`,
+    };
+    log(`using the Asterisk at ${target.host}:${target.port} as ${target.username}`);
+  } else {
+    const callsPerMinute = Number(process.env.AMI_SIM_TRAFFIC ?? 12);
+    pbx = await startPbx({ port: Number(process.env.AMI_SIM_PORT ?? 5038), host: "127.0.0.1", traffic: { callsPerMinute } });
+    target = { host: pbx.host, port: pbx.port, username: "admin", secret: "amp111", label: "simulated PBX" };
+    log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${callsPerMinute} calls a minute`);
+  }
+
+  const red = spawn(process.execPath, [require.resolve("node-red/red.js", { paths: [ROOT] }), "--userDir", USER_DIR, "--port", String(UI_PORT)], {
+    // Relative paths in flows (the call log's CSV file) land in the user dir, not in the repo.
+    cwd: USER_DIR,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping");
+    if (red.exitCode === null) {
+      red.kill("SIGINT");
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => (red.kill("SIGKILL"), r()), 10_000);
+        red.once("exit", () => (clearTimeout(t), r()));
+      });
+    }
+    await pbx?.close();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  red.on("exit", (code) => void stop(code ?? 0));
+
+  await waitForEditor(red);
+  const deployed = await deployDemo(target);
+  log(deployed ? "demo flow deployed" : "flows left as they were");
+  log(`Node-RED editor: http://127.0.0.1:${UI_PORT}/  (open the debug sidebar to see events arrive; Ctrl-C stops)`);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`[npm start] ${err.message}\n`);
+  process.exit(1);
+});
