@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
 import { ADMIN, Msg, TAB as tab, amiAction, amiIn, amiNodes, catchFor, collect, helper, lastStatus, server, sink, sleep, statusesOf, waitConnected, waitFor } from "./harness";
 
@@ -202,6 +203,48 @@ describe("ami action node", function () {
     assert.equal(m.ami.originateResponse.Response, "Success");
     assert.match(m.ami.response.Message, /queued/);
     assert.equal(received(pbx, "Originate").length, 1, "sent once");
+  });
+
+  it("async Originate: a real second AMI session's OriginateResponse, broadcast to this one first, is not taken", async () => {
+    const flow = flowWith(
+      pbx,
+      action({
+        action: "Originate",
+        waitForResult: true,
+        fields: [
+          { name: "Channel", value: "Local/100@test", type: "str" },
+          { name: "Application", value: "Wait", type: "str" },
+          { name: "Data", value: "1", type: "str" },
+          { name: "Async", value: "true", type: "str" },
+        ],
+      }),
+    );
+    flow.push(amiIn("orr", "s1", { names: ["OriginateResponse"] }, ["seen"]), sink("seen"));
+    await helper.load(amiNodes, flow, { s1: ADMIN });
+    out = collect("out");
+    caught = collect("caught");
+    const seen = collect("seen");
+    await waitConnected("s1");
+    // Another program on the same PBX: its own session, its own ActionIDs. Its Originate fails at
+    // once, so its OriginateResponse (sent to every session) reaches ours before our call answers.
+    const other = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, reconnect: false });
+    other.connect();
+    await new Promise((r) => other.once("ready", r));
+    try {
+      const theirs = other.send("Originate", { Channel: "Local/999@nosuchcontext", Application: "Wait", Data: "1", Async: "true" }, { waitForResult: true });
+      helper.getNode("act").receive({ payload: {}, topic: "mine" });
+      const theirResult = await theirs.then(() => assert.fail("their originate should fail"), (e: { result?: { actionId: string } }) => e.result);
+      await waitFor(() => out.length + caught.length > 0, "our Originate result", 15000);
+      assert.equal(caught.length, 0, caught[0]?.error?.message);
+      const m = out[0];
+      assert.equal(m.topic, "mine");
+      assert.equal(seen[0].payload.ActionID, theirResult?.actionId, "the other session's result reached this session first");
+      assert.notEqual(theirResult?.actionId, m.ami.actionId);
+      assert.equal(m.payload.Response, "Success");
+      assert.equal(m.payload.ActionID, m.ami.actionId);
+    } finally {
+      await other.close();
+    }
   });
 
   it("a failed async Originate goes to Catch with the OriginateResponse", async () => {
