@@ -24,11 +24,15 @@ const CORE_NODES: Record<string, unknown> = {
   csv: core("parsers/70-CSV.js"),
   file: core("storage/10-file.js"),
   "websocket out": core("network/22-websocket.js"),
+  function: core("function/10-function.js"),
+  switch: core("function/10-switch.js"),
+  "mqtt out": core("network/10-mqtt.js"),
+  "mqtt-broker": core("network/10-mqtt.js"),
 };
-const OURS = new Set(["asterisk-ami-server", "asterisk-ami-in", "asterisk-ami-action"]);
+const OURS = new Set(["asterisk-ami-server", "asterisk-ami-in", "asterisk-ami-action", "asterisk-ami-calls", "asterisk-ami-presence"]);
 // catch is loaded by the helper itself; debug becomes the helper node.
 const PROVIDED = new Set(["catch", "debug", "websocket-listener"]);
-const CONFIG_TYPES = new Set(["asterisk-ami-server", "websocket-listener"]);
+const CONFIG_TYPES = new Set(["asterisk-ami-server", "websocket-listener", "mqtt-broker"]);
 
 const EXAMPLES_DIR = path.join(ROOT, "examples");
 
@@ -243,5 +247,149 @@ describe("example flows", function () {
     assert.deepEqual(agi.map((a) => a.Command), ["ANSWER", 'STREAM FILE hello-world ""', "HANGUP"]);
     assert.equal(new Set(agi.map((a) => a.Channel)).size, 1, "all on the channel from AsyncAGIStart");
     assert.match(String(agi[0].Channel), /^Local\/200@test-/);
+  });
+
+  // ---- 08-12: calls and presence. Calls are placed as in test/simulator/call-paths.test.ts.
+
+  async function dialler(): Promise<AmiClient> {
+    const c = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, events: "off" });
+    c.connect();
+    await waitFor(() => c.state === "ready", "the dialler's session");
+    return c;
+  }
+  function place(c: AmiClient, channel: string, opts: { callerId?: string; talk?: number; timeoutMs?: number } = {}): Promise<unknown> {
+    return c.send("Originate", {
+      Channel: channel, Application: "Wait", Data: String(opts.talk ?? 4), CallerID: opts.callerId ?? '"Lena Hoffmann" <+4930555123>',
+      Timeout: String(opts.timeoutMs ?? 30000), Async: "true",
+    });
+  }
+
+  it("08 caller-ID notification: one message when 6001 rings, none for 6002 in the same ring group", async () => {
+    const nodes = readExample("08 - caller-ID notification for one extension.json");
+    const { flow, creds, modules } = prepare(nodes, pbx);
+    await helper.load(modules, flow, creds);
+    const [notes, steps] = [collect("d08"), collect("v08")];
+    await waitConnected(serverId(nodes));
+    const c = await dialler();
+    try {
+      await place(c, "Local/4930123400@from-pstn");
+      await waitFor(() => notes.length === 1, "the notification");
+      await sleep(300);
+    } finally {
+      await c.close();
+    }
+    assert.equal(steps.length, 1, "the calls node let only 6001's ringing through");
+    assert.deepEqual(notes[0].payload, { extension: "6001", number: "+4930555123", name: "Lena Hoffmann", callId: notes[0].payload.callId, direction: "inbound" });
+    assert.equal(notes[0].topic, "Call for 6001 from Lena Hoffmann <+4930555123>");
+  });
+
+  it("09 missed-call alert: a caller who gives up while 6001 rings is an alert, an answered call is not", async () => {
+    const nodes = readExample("09 - missed-call alert.json");
+    const { flow, creds, modules } = prepare(nodes, pbx);
+    await helper.load(modules, flow, creds);
+    const alerts = collect("d09");
+    // The switch passes its message on and the next node replaces the payload: read it as it arrives.
+    const endedCalls: string[] = [];
+    helper.getNode("s09").on("input", (m: Msg) => endedCalls.push(m.payload.disposition));
+    await waitConnected(serverId(nodes));
+    const c = await dialler();
+    try {
+      await place(c, "Local/4930123400@from-pstn", { callerId: '"Answered" <+4930100>' });
+      await waitFor(() => endedCalls.length === 1, "the answered call to end");
+      // 6001 rings 2-4 s; the caller gives up after 1 s.
+      await place(c, "Local/4930123400@from-pstn", { timeoutMs: 1000 });
+      await waitFor(() => endedCalls.length === 2, "the abandoned call to end");
+      await sleep(100);
+    } finally {
+      await c.close();
+    }
+    assert.deepEqual(endedCalls, ["ANSWERED", "CANCELLED"]);
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0].topic, "missed call");
+    assert.match(alerts[0].payload, /^Missed call for 6001 from Lena Hoffmann <\+4930555123>: CANCELLED, rang [\d.]+ s, at \d{4}-\d\d-\d\dT/);
+  });
+
+  it("10 call log with durations: one CSV line per ended call, with disposition and times", async () => {
+    const nodes = readExample("10 - call log with durations.json");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-calls-log-"));
+    const file = path.join(dir, "calls.csv");
+    const { flow, creds, modules } = prepare(nodes, pbx, (n) => {
+      if (n.type === "file") n.filename = file;
+    });
+    await helper.load(modules, flow, creds);
+    const lines = collect("d10");
+    await waitConnected(serverId(nodes));
+    const c = await dialler();
+    try {
+      await place(c, "Local/4930123400@from-pstn");
+      await place(c, "Local/4930123402@from-pstn", { callerId: '"Nobody Home" <+4930999>' });
+      await waitFor(() => lines.length === 2, "two CSV lines", 8000);
+      await sleep(100);
+    } finally {
+      await c.close();
+    }
+    const rows = fs.readFileSync(file, "utf8").trim().split("\n").map((r) => r.split(","));
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(rows.length, 2, "one line per call, not per channel");
+    const byCaller = Object.fromEntries(rows.map((r) => [r[3], r]));
+    const [start, callId, direction, , name, callee, answeredBy, disposition, ring, talk, total] = byCaller["+4930555123"];
+    assert.match(start, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    assert.match(callId, /^\d+\.\d+$/);
+    assert.deepEqual([direction, name, callee, answeredBy, disposition], ["inbound", "Lena Hoffmann", "6001", "6001", "ANSWERED"]);
+    assert.ok(Number(talk) > 0 && Number(ring) >= 0 && Number(total) >= Number(talk), `${ring} ${talk} ${total}`);
+    const missed = byCaller["+4930999"];
+    assert.deepEqual([missed[5], missed[6], missed[7], missed[9]], ["6004", "", "NO ANSWER", "0"]);
+  });
+
+  it("11 presence panel: the snapshot and then each change, one object keyed by extension", async () => {
+    const nodes = readExample("11 - presence panel data.json");
+    const { flow, creds, modules } = prepare(nodes, pbx);
+    await helper.load(modules, flow, creds);
+    const panels = collect("d11");
+    await waitConnected(serverId(nodes));
+    helper.getNode("k11").receive({});
+    const last = () => panels[panels.length - 1]?.payload;
+    await waitFor(() => last()?.["6001"]?.state === "idle" && last()?.["6002"]?.state === "idle", "the panel from the snapshot");
+    assert.deepEqual(Object.keys(last()).sort(), ["6001", "6002"]);
+    assert.equal(typeof last()["6001"].since, "number");
+    const c = await dialler();
+    try {
+      await place(c, "Local/6001@phones", { talk: 10 });
+      await waitFor(() => last()["6001"].state === "in use", "6001 in use on the panel");
+      assert.equal(last()["6002"].state, "idle", "the other extensions stay in the object");
+      await waitFor(() => last()["6001"].state === "idle", "6001 idle again", 8000);
+    } finally {
+      await c.close();
+    }
+    const seen = panels.map((m) => m.payload["6001"]?.state).filter((s, i, a) => s !== a[i - 1]);
+    assert.deepEqual(seen.slice(-4), ["idle", "ringing", "in use", "idle"]);
+  });
+
+  it("12 AMI to MQTT bridge: raw events, call steps and retained presence reach mqtt out with their topics (no broker needed)", async () => {
+    const nodes = readExample("12 - AMI to MQTT bridge.json");
+    const { flow, creds, modules } = prepare(nodes, pbx);
+    await helper.load(modules, flow, creds);
+    // What the mqtt out node is given; with no broker at localhost:1883 it publishes nothing and fails nothing.
+    const published = collect("m12");
+    await waitConnected(serverId(nodes));
+    const c = await dialler();
+    try {
+      await place(c, "Local/4930123400@from-pstn");
+      await waitFor(() => published.some((m) => m.topic === "pbx/PBX/calls/ended"), "the call's end on MQTT");
+      await waitFor(() => published.filter((m) => m.topic === "pbx/PBX/presence/6001").length >= 4, "6001 idle again");
+    } finally {
+      await c.close();
+    }
+    const topics = published.map((m) => m.topic);
+    for (const t of ["pbx/PBX/Newchannel", "pbx/PBX/DialBegin", "pbx/PBX/Hangup", "pbx/PBX/calls/answered", "pbx/PBX/presence/6002"]) assert.ok(topics.includes(t), `${t} in ${[...new Set(topics)].join(" ")}`);
+    assert.deepEqual(topics.filter((t) => t.startsWith("pbx/PBX/calls/")), ["pbx/PBX/calls/ringing", "pbx/PBX/calls/ringing", "pbx/PBX/calls/answered", "pbx/PBX/calls/ended"]);
+    const ended = published.find((m) => m.topic === "pbx/PBX/calls/ended") as Msg;
+    assert.equal(ended.payload.disposition, "ANSWERED");
+    const presence = published.filter((m) => m.topic === "pbx/PBX/presence/6001");
+    assert.ok(presence.every((m) => m.retain === true), "presence is retained");
+    assert.deepEqual(presence.map((m) => m.payload.state).slice(-3), ["ringing", "in use", "idle"]);
+    const raw = published.find((m) => m.topic === "pbx/PBX/Newchannel") as Msg;
+    assert.equal(raw.payload.Event, "Newchannel");
+    assert.ok(published.filter((m) => !m.topic.includes("/presence/")).every((m) => m.retain === false), "events and calls are not retained");
   });
 });

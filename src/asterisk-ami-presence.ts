@@ -1,0 +1,83 @@
+import type { PresenceChange } from "./ami";
+import { PresenceFilter, PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/call-filter";
+import type { AmiServerNode } from "./node-red/connection";
+import { FilterError } from "./node-red/event-filter";
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
+import { configErrorStatus } from "./node-red/status";
+import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
+import { CountStatusBoard } from "./node-red/tracking-status";
+
+/**
+ * "ami presence": a message per presence change of the extensions (hints) or devices it watches
+ * (msg.topic = the id, msg.payload = the entry plus `previous`); on input, every watched entry.
+ * Every node on a server shares one presence tracker (node-red/tracking-feed.ts).
+ */
+
+type PresenceDef = NodeDef & PresenceFilterSpec & { server?: string };
+
+export = function (RED: NodeAPI): void {
+  function AsteriskAmiPresence(this: Node, def: PresenceDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
+    const server = def.server ? (RED.nodes.getNode(def.server) as AmiServerNode | null) : null;
+    const fail = (key: string, detail?: string): void => {
+      node.status(configErrorStatus(key, t));
+      node.error(detail ?? t(key));
+      node.on("input", (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(new Error(t(key))));
+    };
+    if (!server?.connection) return fail("asterisk-ami-presence.errors.no-server");
+    let watch: PresenceFilter;
+    try {
+      watch = compilePresenceFilter(def);
+    } catch (err) {
+      if (!(err instanceof FilterError)) throw err;
+      return fail("asterisk-ami-presence.errors.bad-filter", err.message);
+    }
+    const connection = server.connection;
+    const board = new CountStatusBoard((s) => node.status(s), t, "asterisk-ami-presence.status.summary");
+    const user = {
+      id: node.id,
+      status: (s: NodeStatus) => node.status(s),
+      connectionStatus: (s: NodeStatus) => board.setConnection(s, connection.state === "ready"),
+    };
+    connection.register(user);
+
+    const feed = presenceFeedOf(connection);
+    const watched = () => presenceEntries(feed).filter((p) => watch.watches(p));
+    const recount = () => {
+      const all = watched();
+      board.setCount({ count: all.length, active: all.filter(isActive).length });
+    };
+    feed.join({
+      id: node.id,
+      update: (c: PresenceChange) => {
+        if (!watch.watches(c.presence)) return;
+        recount();
+        if (!watch.accepts(c)) return;
+        const p = c.presence;
+        node.send({ topic: p.id, payload: { ...p, previous: c.previous }, ami: { server: connection.label, kind: p.kind, id: p.id } });
+      },
+      seeded: recount,
+      warn: (err) => node.warn(t("asterisk-ami-presence.errors.seed-failed", { error: err.message })),
+    });
+    recount();
+
+    node.on("input", async (msg: NodeMessage, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      await feed.settled();
+      const entries = watched().sort(byId);
+      msg.payload = entries;
+      msg.ami = { server: connection.label, snapshot: "presence", count: entries.length, connected: feed.connected };
+      send(msg);
+      done();
+    });
+
+    node.on("close", (removed: boolean, done: () => void) => {
+      board.stop();
+      feed.leave(node.id, removed);
+      connection.deregister(user, removed).then(done, done);
+    });
+  }
+
+  RED.nodes.registerType("asterisk-ami-presence", AsteriskAmiPresence);
+};

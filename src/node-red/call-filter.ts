@@ -1,0 +1,198 @@
+import type { Call, CallStep, CallUpdate, Direction, Presence, PresenceChange, PresenceState } from "../ami";
+import { FilterError } from "./event-filter";
+
+/**
+ * What an "ami calls" / "ami presence" node lets through, as pure functions: extensions (with
+ * `*`/`?` wildcards), directions, lifecycle steps, presence kinds and states; and the plain JSON
+ * the nodes send. Nothing here knows about Node-RED.
+ */
+
+export const CALL_STEPS: readonly CallStep[] = ["ringing", "answered", "ended", "hold", "unhold", "transfer"];
+export const DIRECTIONS: readonly Direction[] = ["inbound", "outbound", "internal"];
+export const PRESENCE_STATES: readonly PresenceState[] = ["idle", "in use", "busy", "ringing", "on hold", "unavailable", "unknown"];
+
+export interface CallFilterSpec {
+  /** Extensions ("6001", "60*"), a list or a comma/space separated string. Empty: every call. */
+  extensions?: readonly string[] | string;
+  /** Empty: every direction. */
+  directions?: readonly string[] | string;
+  /** Empty: every step. */
+  steps?: readonly string[] | string;
+  /** The node's own direction rules; empty: the tracker's (inbound contexts ^from-pstn|from-trunk|..., 7+ digits outbound). */
+  inboundContexts?: string;
+  externalDigits?: string | number;
+}
+
+export interface CallFilter {
+  /** The call as this node sends it: plain JSON, direction by the node's rules. */
+  present(call: Call): Call;
+  /** Extension and direction: does this node watch the call (snapshot, live count)? */
+  watches(call: Call): boolean;
+  /** Step, extension and direction: does this node emit the update? */
+  accepts(update: CallUpdate): boolean;
+}
+
+export function listOf(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/[,;\s]+/) : [];
+  const out: string[] = [];
+  for (const item of items) {
+    const s = String(item ?? "").trim();
+    if (s.length > 0 && !out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+/** An extension list as one predicate; undefined when the list is empty (everything passes). */
+function extensionMatcher(value: unknown): ((ext: string | undefined) => boolean) | undefined {
+  const list = listOf(value);
+  if (list.length === 0) return undefined;
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const e of list) {
+    if (/[*?]/.test(e)) {
+      const src = [...e].map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&"))).join("");
+      patterns.push(new RegExp(`^${src}$`));
+    } else exact.add(e);
+  }
+  return (ext) => ext !== undefined && ext !== "" && (exact.has(ext) || patterns.some((re) => re.test(ext)));
+}
+
+/**
+ * The extension or endpoint a channel or device belongs to: "PJSIP/6001-0000002a" → "6001",
+ * "Local/6001@phones-0000abcd;1" → "6001", "Custom:6001" → "6001", "SIP/trunk/0049301234" → "0049301234".
+ */
+export function endpointOf(channel: string | undefined): string | undefined {
+  if (!channel) return undefined;
+  let s = channel.replace(/^Custom:/i, "");
+  const slash = s.lastIndexOf("/");
+  if (slash >= 0) s = s.slice(slash + 1);
+  s = s.replace(/;\d+$/, "").replace(/-[0-9a-f]{8}$/i, "");
+  s = s.split("@")[0];
+  return s || undefined;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): Set<T> | undefined {
+  const list = listOf(value);
+  if (list.length === 0) return undefined;
+  for (const v of list) if (!allowed.includes(v as T)) throw new FilterError(`unknown ${what} ${JSON.stringify(v)} (one of ${allowed.join(", ")})`);
+  return new Set(list as T[]);
+}
+
+/** Throws FilterError for an unknown direction or step, or an invalid inbound-contexts regex. */
+export function compileCallFilter(spec: CallFilterSpec): CallFilter {
+  const ext = extensionMatcher(spec.extensions);
+  const directions = oneOf(spec.directions, DIRECTIONS, "direction");
+  // Steps are checkboxes; "ringing" etc. are one word each, so a string splits as a list does.
+  const steps = oneOf(spec.steps, CALL_STEPS, "step");
+  const directionOf = directionRule(spec.inboundContexts, spec.externalDigits);
+
+  const callHasExtension = (call: Call): boolean => {
+    if (!ext) return true;
+    const parties = [call.caller, call.callee, call.answeredBy];
+    if (parties.some((p) => p && (ext(p.number) || ext(endpointOf(p.channel))))) return true;
+    if (call.dials.some((d) => ext(d.callee.number) || ext(endpointOf(d.to)))) return true;
+    return call.legs.some((l) => ext(endpointOf(l.channel)));
+  };
+  const watches = (call: Call): boolean => callHasExtension(call) && (!directions || directions.has(directionOf(call)));
+
+  return {
+    present: (call) => {
+      const plain = JSON.parse(JSON.stringify(call)) as Call;
+      plain.direction = directionOf(call);
+      return plain;
+    },
+    watches,
+    accepts: (u) => {
+      if (steps && !steps.has(u.step)) return false;
+      if (directions && !directions.has(directionOf(u.call))) return false;
+      if (!ext) return true;
+      // "ringing" is one step per party rung (a ring group rings several phones): a node watching
+      // 6001 wants the one where 6001 rings, not 6002's, nor the phone 6001 itself calls.
+      if (u.step === "ringing" && u.dial) return ext(u.dial.callee.number) || ext(endpointOf(u.dial.to));
+      return callHasExtension(u.call);
+    },
+  };
+}
+
+/**
+ * The direction rules of calls.ts (first leg entered through an inbound context: inbound; dialled
+ * number this long or longer: outbound; else internal), with the node's own context pattern and
+ * length. The tracker is shared by every node on a connection, so a node with its own rules
+ * recomputes the direction from the call rather than changing the shared tracker.
+ */
+function directionRule(contexts: string | undefined, digits: string | number | undefined): (call: Call) => Direction {
+  const pattern = String(contexts ?? "").trim();
+  const rawDigits = String(digits ?? "").trim();
+  if (pattern === "" && rawDigits === "") return (call) => call.direction;
+  let inbound: RegExp | undefined;
+  if (pattern !== "") {
+    try {
+      inbound = new RegExp(pattern, "i");
+    } catch (err) {
+      throw new FilterError(`invalid inbound contexts regex ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+    }
+  }
+  const n = Number(rawDigits);
+  if (rawDigits !== "" && !(Number.isInteger(n) && n > 0)) throw new FilterError(`invalid number of digits ${JSON.stringify(rawDigits)}`);
+  // 7: the tracker's own default (calls.ts), used when only the contexts are the node's.
+  const min = rawDigits === "" ? 7 : n;
+  return (call) => {
+    const first = call.legs.find((l) => l.uniqueid === call.id) ?? call.legs[0];
+    const isInbound = inbound ? !!first?.context && inbound.test(first.context) : call.direction === "inbound";
+    if (isInbound) return "inbound";
+    const dialled = call.callee?.number;
+    if (dialled && /^\+?\d+$/.test(dialled) && dialled.replace(/^\+/, "").length >= min) return "outbound";
+    return "internal";
+  };
+}
+
+// ---- presence
+
+export type PresenceKind = "extension" | "device" | "both";
+
+export interface PresenceFilterSpec {
+  /** Extensions ("6001", "60*"): an extension's number, or a device's endpoint ("Custom:6001", "PJSIP/6001"). */
+  extensions?: readonly string[] | string;
+  /** extension (hints, the default), device, or both. */
+  kind?: string;
+  /** Changes to these states only (empty: every change); the snapshot is not filtered by state. */
+  states?: readonly string[] | string;
+}
+
+export interface PresenceFilter {
+  watches(p: Presence): boolean;
+  accepts(change: PresenceChange): boolean;
+}
+
+export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter {
+  const ext = extensionMatcher(spec.extensions);
+  const kind: PresenceKind = spec.kind === "device" || spec.kind === "both" ? spec.kind : "extension";
+  // States contain spaces ("in use"): only an array (the editor's checkboxes) or commas separate them.
+  const rawStates = Array.isArray(spec.states) ? spec.states : typeof spec.states === "string" ? spec.states.split(",") : [];
+  const states = oneOf(
+    rawStates.map((s) => String(s).trim()).filter((s) => s.length > 0),
+    PRESENCE_STATES,
+    "state",
+  );
+  const watches = (p: Presence): boolean => {
+    if (kind !== "both" && p.kind !== kind) return false;
+    if (!ext) return true;
+    return p.kind === "extension" ? ext(p.exten) : ext(endpointOf(p.id));
+  };
+  return {
+    watches,
+    accepts: (c) => watches(c.presence) && (!states || states.has(c.presence.state)),
+  };
+}
+
+/** Not idle, and known: ringing, in use, busy, on hold. */
+export function isActive(p: Presence): boolean {
+  return p.state === "in use" || p.state === "busy" || p.state === "ringing" || p.state === "on hold";
+}
+
+/** Snapshot order for panels: by extension (numbers in numeric order), then context or device. */
+export function byId(a: Presence, b: Presence): number {
+  const ka = a.kind === "extension" ? a.exten : a.id;
+  const kb = b.kind === "extension" ? b.exten : b.id;
+  return ka.localeCompare(kb, "en", { numeric: true }) || a.id.localeCompare(b.id, "en", { numeric: true });
+}

@@ -1,0 +1,196 @@
+import { AmiClient, Call, CallTracking, CallUpdate, Presence, PresenceChange, PresenceTracking, trackCalls, trackPresence } from "../ami";
+import type { AmiConnection } from "./connection";
+
+/**
+ * The call and presence trackers of one connection, shared by every "ami calls" (or "ami
+ * presence") node that uses it: however many nodes there are, one tracker, one event subscription
+ * and one seeding (CoreShowChannels, ExtensionStateList + DeviceStateList) per (re)connect.
+ *
+ * A feed is made by the first node that joins and stopped when the last one leaves. A node that
+ * only restarts (a partial deploy, `removed` false) leaves for a moment: the tracker is kept for a
+ * grace period so the node's new instance finds the calls with their history (ringing and answer
+ * times) instead of re-seeding them as calls whose beginning was never seen.
+ *
+ * Users are keyed by node id, so a node that comes back replaces itself: no doubled messages after
+ * a redeploy.
+ */
+
+export interface FeedUser<U> {
+  id: string;
+  /** One lifecycle step (calls) or change (presence). */
+  update(u: U): void;
+  /** A seeding finished (after each (re)connect): counts kept by the user are read again. */
+  seeded?(): void;
+  /** Seeding failed (for instance the AMI user may not run the list action). */
+  warn?(err: Error): void;
+}
+
+interface Tracking {
+  stop(): void;
+  seeded(): Promise<void>;
+}
+
+type Start<T, U> = (client: AmiClient, emit: (u: U) => void, onError: (err: Error) => void) => T;
+
+/** How long a tracker outlives its last user when that user is only restarting, ms. */
+export const FEED_GRACE_MS = 5000;
+
+export class SharedFeed<T extends Tracking, U> {
+  private readonly users = new Map<string, FeedUser<U>>();
+  private tracking?: T;
+  private client?: AmiClient;
+  private graceTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly connection: AmiConnection,
+    private readonly start: Start<T, U>,
+    private readonly onStopped: () => void,
+  ) {}
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /** The running tracking, if any (none when the server cannot connect). */
+  get current(): T | undefined {
+    return this.tracking;
+  }
+
+  /** Call after connection.register(): the connection has made its client by then. */
+  join(user: FeedUser<U>): void {
+    this.users.set(user.id, user);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    const client = this.connection.amiClient;
+    // The connection replaced its client meanwhile (it closed when idle): track the new one.
+    if (this.tracking && this.client !== client) this.stopTracking();
+    if (!this.tracking && client) {
+      this.client = client;
+      this.tracking = this.start(client, (u) => this.dispatch(u), (err) => this.warn(err));
+      client.on("ready", this.onReady);
+      if (client.state === "ready") this.onReady();
+    }
+  }
+
+  /** A user left; the tracker stops with the last one (after a grace period when it only restarts). */
+  leave(id: string, removed: boolean): void {
+    this.users.delete(id);
+    if (this.users.size > 0) return;
+    if (removed) {
+      this.stopTracking();
+      return;
+    }
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      if (this.users.size === 0) this.stopTracking();
+    }, FEED_GRACE_MS);
+    this.graceTimer.unref?.();
+  }
+
+  /**
+   * Resolves when what the tracker knows is complete: at once when not connected (the caller gets
+   * what is known), else when the seeding after the last (re)connect is done.
+   */
+  async settled(): Promise<void> {
+    if (this.tracking && this.client?.state === "ready") await this.tracking.seeded();
+  }
+
+  get connected(): boolean {
+    return this.client?.state === "ready";
+  }
+
+  private readonly onReady = (): void => {
+    const tracking = this.tracking;
+    if (!tracking) return;
+    // trackCalls/trackPresence listen to "ready" before this feed does: their seeding has started.
+    void tracking.seeded().then(() => {
+      if (this.tracking !== tracking) return;
+      for (const user of [...this.users.values()]) guard(() => user.seeded?.());
+    });
+  };
+
+  private dispatch(u: U): void {
+    for (const user of [...this.users.values()]) guard(() => user.update(u));
+  }
+
+  private warn(err: Error): void {
+    // One node says it; every node would say the same.
+    const first = this.users.values().next().value as FeedUser<U> | undefined;
+    if (first) guard(() => first.warn?.(err));
+  }
+
+  private stopTracking(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.tracking?.stop();
+    this.client?.off("ready", this.onReady);
+    this.tracking = undefined;
+    this.client = undefined;
+    if (this.users.size === 0) this.onStopped();
+  }
+}
+
+/** A user's handler must not stop the others from getting the update. */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* the node reports its own errors */
+  }
+}
+
+export type CallFeed = SharedFeed<CallTracking, CallUpdate>;
+export type PresenceFeed = SharedFeed<PresenceTracking, PresenceChange>;
+
+const callFeeds = new WeakMap<AmiConnection, CallFeed>();
+const presenceFeeds = new WeakMap<AmiConnection, PresenceFeed>();
+
+/** The call feed of a connection, made on first use. */
+export function callFeedOf(connection: AmiConnection): CallFeed {
+  let feed = callFeeds.get(connection);
+  if (!feed) {
+    const made: CallFeed = new SharedFeed<CallTracking, CallUpdate>(
+      connection,
+      (client, emit, onError) => trackCalls(client, emit, { onError }),
+      () => {
+        if (callFeeds.get(connection) === made) callFeeds.delete(connection);
+      },
+    );
+    feed = made;
+    callFeeds.set(connection, feed);
+  }
+  return feed;
+}
+
+/** The presence feed of a connection, made on first use. */
+export function presenceFeedOf(connection: AmiConnection): PresenceFeed {
+  let feed = presenceFeeds.get(connection);
+  if (!feed) {
+    const made: PresenceFeed = new SharedFeed<PresenceTracking, PresenceChange>(
+      connection,
+      (client, emit, onError) => trackPresence(client, emit, { onError }),
+      () => {
+        if (presenceFeeds.get(connection) === made) presenceFeeds.delete(connection);
+      },
+    );
+    feed = made;
+    presenceFeeds.set(connection, feed);
+  }
+  return feed;
+}
+
+/** The feeds a connection has now (for tests and diagnostics). */
+export function feedsOf(connection: AmiConnection): { calls?: CallFeed; presence?: PresenceFeed } {
+  return { calls: callFeeds.get(connection), presence: presenceFeeds.get(connection) };
+}
+
+/** The live calls a feed knows now (copies). */
+export function liveCalls(feed: CallFeed): Call[] {
+  return feed.current?.tracker.snapshot() ?? [];
+}
+
+/** The presence entries a feed knows now (copies). */
+export function presenceEntries(feed: PresenceFeed): Presence[] {
+  return feed.current?.tracker.snapshot() ?? [];
+}
