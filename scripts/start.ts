@@ -21,7 +21,7 @@ const USER_DIR = process.env.NODE_RED_USER_DIR ?? path.join(ROOT, ".node-red-dat
 const UI_PORT = Number(process.env.PORT ?? 1880);
 const DEMO_HASH_FILE = path.join(USER_DIR, ".demo-flow-hash");
 /** Examples that make up the demo tab, in order. */
-const DEMO_EXAMPLES = ["01 - ami in - events from Asterisk.json", "03 - click-to-call.json", "06 - queue status table.json", "04 - call log to CSV.json"];
+const DEMO_EXAMPLES = ["01 - ami in - events from Asterisk.json", "03 - click-to-call.json", "06 - queue status table.json", "10 - call log with durations.json"];
 
 type FlowNode = Record<string, unknown> & { id: string; type: string; x?: number; y?: number; z?: string; wires?: string[][] };
 

@@ -67,9 +67,10 @@ describe("npm start", function () {
     assert.ok(topics.length > 0, `no event reached the debug sidebar in 15 s:\n${out}`);
 
     const until2 = Date.now() + 15_000;
-    while (!fs.existsSync(path.join(userDir, "call-log.csv")) && Date.now() < until2) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(fs.existsSync(path.join(userDir, "call-log.csv")), "the demo's call log is written in the user dir");
-    assert.ok(!fs.existsSync(path.join(ROOT, "call-log.csv")), "nothing is written into the repository");
+    while (!fs.existsSync(path.join(userDir, "calls.csv")) && Date.now() < until2) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(fs.existsSync(path.join(userDir, "calls.csv")), "the demo's call log (one line per ended call) is written in the user dir");
+    assert.match(fs.readFileSync(path.join(userDir, "calls.csv"), "utf8"), /,(ANSWERED|NO ANSWER|BUSY|CANCELLED|FAILED),/);
+    assert.ok(!fs.existsSync(path.join(ROOT, "calls.csv")), "nothing is written into the repository");
 
     const credentials = fs.readFileSync(path.join(userDir, "flows_cred.json"), "utf8");
     assert.ok(!credentials.includes("amp111"), "the secret is stored encrypted, as the editor stores it");
