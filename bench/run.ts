@@ -74,6 +74,10 @@ async function main(): Promise<void> {
   }
   console.log("");
   process.stdout.write(calls);
+  // Node-RED itself: ten ami in nodes fed by the simulated PBX's flood (bench/flow.ts), with the
+  // bare client on the same flood as its baseline. BENCH_FLOW_EVENTS sets its size.
+  const flow = execFileSync(process.execPath, [path.join(__dirname, "flow.js")], { encoding: "utf8", timeout: 600_000 });
+  process.stdout.write(flow);
 }
 
 main().catch((err) => {

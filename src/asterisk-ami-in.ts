@@ -1,11 +1,16 @@
+import type { AmiMessage } from "./ami";
 import { FieldCondition, FilterError, NameMode, compileConditions, compileNameFilter } from "./node-red/event-filter";
 import type { AmiServerNode } from "./node-red/connection";
-import type { Node, NodeAPI, NodeDef } from "./node-red/red";
-import { configErrorStatus } from "./node-red/status";
+import { EventBacklog } from "./node-red/event-router";
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
+import { EventStatusBoard, configErrorStatus } from "./node-red/status";
 
 /**
  * "ami in": emits the events of one PBX that pass its filters (event names, then header
  * conditions, all ANDed). msg.topic = event name, msg.payload = headers exactly as sent.
+ * Events reach the flow through a bounded backlog (see EventBacklog): a flow slower than the PBX
+ * never stops the socket from being read; what it cannot take is dropped, counted, shown in the
+ * status, logged, and flagged on the next message (msg.ami.dropped).
  */
 
 type InDef = NodeDef & {
@@ -14,13 +19,25 @@ type InDef = NodeDef & {
   names?: string[] | string;
   regex?: string;
   conditions?: FieldCondition[];
+  backlog?: string | number;
 };
+
+const DEFAULT_BACKLOG = 1_000;
+const MAX_BACKLOG = 1_000_000;
+/** A warning about dropped events at most this often, ms. */
+const DROP_REPORT_MS = 10_000;
+
+function backlogLimit(value: unknown): number {
+  const n = Number(value);
+  if (value === undefined || value === null || String(value).trim() === "" || !Number.isFinite(n) || n < 1) return DEFAULT_BACKLOG;
+  return Math.min(MAX_BACKLOG, Math.floor(n));
+}
 
 export = function (RED: NodeAPI): void {
   function AsteriskAmiIn(this: Node, def: InDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const t = (key: string) => RED._(key);
+    const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
     const server = def.server ? (RED.nodes.getNode(def.server) as AmiServerNode | null) : null;
     if (!server?.connection) {
       node.status(configErrorStatus("asterisk-ami-in.errors.no-server", t));
@@ -39,13 +56,58 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const connection = server.connection;
-    connection.register(node);
+    const limit = backlogLimit(def.backlog);
+    const board = new EventStatusBoard((s) => node.status(s), t);
+
+    // Dropped events: said at once, then summed up at most every DROP_REPORT_MS, and at close.
+    let unreported = 0;
+    let reportTimer: NodeJS.Timeout | undefined;
+    const report = (final: boolean): void => {
+      if (unreported === 0) return;
+      const total = backlog.stats.dropped;
+      node.warn(
+        `${unreported} event${unreported === 1 ? "" : "s"} dropped${final ? "" : ` in the last ${DROP_REPORT_MS / 1000} s`}: the flow takes events more slowly than Asterisk sends them and the backlog of ${limit} is full (${total} dropped since the node started)`,
+      );
+      unreported = 0;
+    };
+    const backlog = new EventBacklog<AmiMessage>(
+      (event, gap) => {
+        const ami: Record<string, unknown> = { server: connection.label, event: event.event };
+        if (gap > 0) ami.dropped = gap;
+        node.send({ topic: event.event, payload: event.toObject(), ami } as NodeMessage);
+      },
+      { limit },
+      (total) => {
+        board.droppedEvents(total);
+        unreported++;
+        if (reportTimer) return;
+        node.warn(`dropping events: the flow takes them more slowly than Asterisk sends them and the backlog of ${limit} events is full`);
+        reportTimer = setInterval(() => {
+          if (unreported === 0) {
+            clearInterval(reportTimer);
+            reportTimer = undefined;
+            return;
+          }
+          report(false);
+        }, DROP_REPORT_MS);
+        reportTimer.unref?.();
+      },
+    );
+    Object.defineProperty(node, "amiBacklog", { get: () => backlog.stats, enumerable: false });
+
+    const user = { id: node.id, status: (s: NodeStatus) => node.status(s), connectionStatus: (s: NodeStatus) => board.setConnection(s) };
+    connection.register(user);
     connection.subscribe(node.id, matcher, (event) => {
       if (condition && !condition(event)) return;
-      node.send({ topic: event.event, payload: event.toObject(), ami: { server: connection.label, event: event.event } });
+      backlog.push(event);
     });
     node.on("close", (removed: boolean, done: () => void) => {
-      connection.deregister(node, removed).then(done, done);
+      if (reportTimer) clearInterval(reportTimer);
+      reportTimer = undefined;
+      report(true);
+      board.stop();
+      backlog.close();
+      connection.deregister(user, removed).then(done, done);
     });
   }
 

@@ -50,7 +50,12 @@ export class AmiConnection {
   private lastFailure?: string;
   private closed = false;
 
-  constructor(private readonly opts: ConnectionOptions) {
+  // A true private field: the client options hold the secret, and util.inspect or a debugger dump
+  // of the connection must not show it.
+  readonly #opts: ConnectionOptions;
+
+  constructor(opts: ConnectionOptions) {
+    this.#opts = opts;
     this.label = opts.label;
     this.lastStatus = opts.problem
       ? { fill: "red", shape: "ring", text: opts.t(opts.problem) }
@@ -87,7 +92,7 @@ export class AmiConnection {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.show(user, this.lastStatus);
-    if (!this.client && this.opts.client) this.open(this.opts.client);
+    if (!this.client && this.#opts.client) this.open(this.#opts.client);
   }
 
   /**
@@ -106,7 +111,7 @@ export class AmiConnection {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
       if (this.users.size === 0) void this.shutdown();
-    }, this.opts.idleTimeout);
+    }, this.#opts.idleTimeout);
     this.idleTimer.unref?.();
   }
 
@@ -117,8 +122,8 @@ export class AmiConnection {
 
   send(action: string, fields: ActionFields, options: SendOptions): Promise<ActionResult> {
     if (!this.client) {
-      const err = this.opts.problem
-        ? Object.assign(new Error(`${action}: ${this.opts.t(this.opts.problem)}`), { code: "ERR_AMI_NOT_CONFIGURED" })
+      const err = this.#opts.problem
+        ? Object.assign(new Error(`${action}: ${this.#opts.t(this.#opts.problem)}`), { code: "ERR_AMI_NOT_CONFIGURED" })
         : Object.assign(new Error(`${action}: the AMI connection is not open`), { code: "ERR_AMI_CLOSED" });
       return Promise.reject(err);
     }
@@ -135,12 +140,12 @@ export class AmiConnection {
   }
 
   private open(options: AmiClientOptions): void {
-    const client = new AmiClient({ ...options, logger: this.opts.logger });
+    const client = new AmiClient({ ...options, logger: this.#opts.logger });
     this.client = client;
     client.on("state", (change: StateChange) => {
       if (this.client !== client) return;
       this.report(change);
-      this.broadcast(connectionStatus(change, this.opts.t));
+      this.broadcast(connectionStatus(change, this.#opts.t));
     });
     this.resubscribe();
     client.connect();
@@ -156,12 +161,12 @@ export class AmiConnection {
     // Logoff first (the client waits for Goodbye); a dead peer must not hold up a deploy.
     let timer: NodeJS.Timeout | undefined;
     const forced = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.opts.closeTimeout);
+      timer = setTimeout(resolve, this.#opts.closeTimeout);
     });
     await Promise.race([client.close(), forced]);
     if (timer) clearTimeout(timer);
     client.removeAllListeners("state");
-    if (!this.client) this.broadcast(connectionStatus({ state: "closed" }, this.opts.t));
+    if (!this.client) this.broadcast(connectionStatus({ state: "closed" }, this.#opts.t));
   }
 
   private resubscribe(): void {
@@ -192,8 +197,8 @@ export class AmiConnection {
 
   /** Says in the log what the status says, without repeating the same failure every retry. */
   private report(change: StateChange): void {
-    const where = `${this.opts.client?.host}:${this.opts.client?.port ?? ""}`;
-    const log = this.opts.logger;
+    const where = `${this.#opts.client?.host}:${this.#opts.client?.port ?? ""}`;
+    const log = this.#opts.logger;
     if (change.state === "ready") {
       if (this.lastFailure !== undefined) log.info?.(`AMI ${this.label}: connected again to ${where}`);
       this.lastFailure = undefined;

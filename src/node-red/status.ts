@@ -103,3 +103,64 @@ export class ActionStatusBoard {
     else this.show(this.outcome ?? this.connection);
   }
 }
+
+/**
+ * The "ami in" node's status line: the connection state, and once events were dropped for a slow
+ * flow, how many (yellow while it is happening, for `recentMs` after the last drop). Redrawn at
+ * most once per `throttleMs` while events are being dropped.
+ */
+export class EventStatusBoard {
+  private connection: NodeStatus = {};
+  private dropped = 0;
+  private lastDropAt = 0;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly show: (s: NodeStatus) => void,
+    private readonly t: Translate,
+    private readonly throttleMs = 1000,
+    private readonly recentMs = 5000,
+  ) {}
+
+  setConnection(status: NodeStatus): void {
+    this.connection = status;
+    this.render();
+  }
+
+  /** `total` events dropped so far. */
+  droppedEvents(total: number): void {
+    this.dropped = total;
+    this.lastDropAt = Date.now();
+    if (this.timer) return;
+    this.render();
+    this.schedule(this.throttleMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.render();
+      const quietFor = Date.now() - this.lastDropAt;
+      if (quietFor < this.recentMs) this.schedule(Math.min(this.throttleMs, this.recentMs - quietFor + 1));
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private render(): void {
+    if (this.stopped) return;
+    if (this.dropped === 0) {
+      this.show(this.connection);
+      return;
+    }
+    const recent = Date.now() - this.lastDropAt < this.recentMs;
+    const text = `${this.connection.text ?? ""}, ${this.t("asterisk-ami-in.status.dropped", { count: this.dropped })}`;
+    this.show(recent ? { fill: "yellow", shape: "dot", text } : { ...this.connection, text });
+  }
+}

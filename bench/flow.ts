@@ -1,0 +1,279 @@
+import { ChildProcess, fork } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { AmiClient } from "../src/ami/client";
+
+/**
+ * Flow benchmark: a real (embedded) Node-RED runtime with this package, ten "ami in" nodes with
+ * different filters (names, a list, wildcards, a regex, header conditions) each feeding a counter,
+ * and the simulated PBX flooding events from its own process (Asterisk's 100 ms write timeout
+ * included: a client that stops reading is dropped). Reported: events/s read, messages/s delivered
+ * into the flow, events/s skipped without decoding, events dropped by the ami in backlogs, heap and
+ * RSS every 100,000 events; and, from the same PBX in the same run, a bare AmiClient reading the
+ * same flood (every event decoded) as the baseline.
+ *
+ * Run as part of `npm run bench`; alone: `node build/bench/flow.js`. BENCH_FLOW_EVENTS sets the
+ * flood size (1,000,000 by default, 100,000 when BENCH_EVENTS asks for a short run).
+ */
+
+const ROOT = path.join(__dirname, "..", "..");
+const SHORT = Number(process.env.BENCH_EVENTS ?? 400_000) < 400_000;
+const EVENTS = Number(process.env.BENCH_FLOW_EVENTS ?? (SHORT ? 100_000 : 1_000_000));
+const SAMPLE_EVERY = EVENTS >= 500_000 ? 100_000 : 20_000;
+const ADMIN = { username: "admin", secret: "amp111" };
+
+/** The ten nodes' filters; VarSet and Newexten (2 of the flood's 7 kinds) are wanted by none. */
+const FILTERS: Array<Record<string, unknown>> = [
+  { names: ["Newchannel"] },
+  { names: ["Hangup"] },
+  { names: ["Newchannel", "Hangup", "Newstate"] },
+  { names: ["Dial*"] },
+  { names: ["*state"] },
+  { nameMode: "regex", regex: "^(UserEvent|Hangup)$" },
+  { names: ["UserEvent"], conditions: [{ field: "UserEvent", op: "eq", value: "TestEvent" }] },
+  { names: ["Hangup"], conditions: [{ field: "Cause", op: "eq", value: "16" }] },
+  { names: ["Newstate"], conditions: [{ field: "ChannelStateDesc", op: "eq", value: "Up" }, { field: "Channel", op: "regex", value: "^Local/" }] },
+  { names: ["DialBegin"], conditions: [{ field: "DestChannel", op: "exists" }] },
+];
+
+interface Sample {
+  events: number;
+  seconds: number;
+  heapMB: number;
+  rssMB: number;
+}
+
+function mb(n: number): number {
+  return Math.round((n / 2 ** 20) * 10) / 10;
+}
+
+// ------------------------------------------------------------------ the simulated PBX (child)
+
+async function runPbx(): Promise<void> {
+  const { startPbx } = await import("../simulator");
+  const pbx = await startPbx({ port: 0 });
+  process.send?.({ port: pbx.port });
+  process.on("message", async (m: { cmd: string; events?: number }) => {
+    if (m.cmd === "flood") {
+      const t0 = performance.now();
+      await pbx.flood({ events: m.events ?? 0 });
+      process.send?.({ flooded: m.events, seconds: (performance.now() - t0) / 1000, loggedInAfter: pbx.loggedIn });
+    } else if (m.cmd === "close") {
+      await pbx.close();
+      process.exit(0);
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+}
+
+// ------------------------------------------------------------------ the baseline (child)
+
+function runClient(port: number): void {
+  const client = new AmiClient({ host: "127.0.0.1", port, ...ADMIN, keepaliveInterval: 0, reconnect: false });
+  let received = 0;
+  let started = 0;
+  let peakHeap = 0;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  client.subscribe("*", () => {
+    if (received++ === 0) started = performance.now();
+    if (received === EVENTS) {
+      const seconds = (performance.now() - started) / 1000;
+      clearInterval(sampler);
+      process.send?.({ eventsPerSecond: EVENTS / seconds, seconds, peakHeapMB: mb(peakHeap), reconnects: client.stats.reconnects });
+      void client.close().then(() => process.exit(0));
+    }
+  });
+  client.once("ready", () => setTimeout(() => process.send?.({ ready: true }), 200));
+  client.connect();
+}
+
+// ------------------------------------------------------------------ Node-RED (child)
+
+async function runNodeRed(port: number): Promise<void> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-bench-"));
+  fs.mkdirSync(path.join(userDir, "node_modules"));
+  fs.symlinkSync(ROOT, path.join(userDir, "node_modules", "node-red-contrib-asterisk-ami"), "dir");
+  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "bench", dependencies: { "node-red-contrib-asterisk-ami": "*" } }));
+  // A minimal counter node: what is measured is the delivery into the flow, not a function node's sandbox.
+  const counterDir = path.join(userDir, "bench-nodes");
+  fs.mkdirSync(counterDir);
+  fs.writeFileSync(
+    path.join(counterDir, "bench-counter.js"),
+    `module.exports = function (RED) {
+  function BenchCounter(n) {
+    RED.nodes.createNode(this, n);
+    const counts = (global.__amiBenchCounts = global.__amiBenchCounts || {});
+    counts[n.id] = 0;
+    this.on("input", (msg, send, done) => { counts[n.id]++; done(); });
+  }
+  RED.nodes.registerType("bench-counter", BenchCounter);
+};\n`,
+  );
+  fs.writeFileSync(path.join(counterDir, "bench-counter.html"), `<script type="text/javascript">RED.nodes.registerType("bench-counter",{category:"function",defaults:{},inputs:1,outputs:0});</script>\n`);
+  const RED = require(require.resolve("node-red", { paths: [ROOT] }));
+  const server = http.createServer();
+  const flow: Array<Record<string, unknown>> = [
+    { id: "tab", type: "tab", label: "bench" },
+    {
+      id: "s1",
+      type: "asterisk-ami-server",
+      name: "",
+      host: "127.0.0.1",
+      port: String(port),
+      usetls: false,
+      authType: "plain",
+      events: "on",
+      eventClasses: "",
+      filters: [],
+      keepalive: 30,
+      actionTimeout: 10,
+      reconnectMin: 1,
+      reconnectMax: 5,
+    },
+  ];
+  FILTERS.forEach((f, i) => {
+    flow.push({ id: `in${i}`, type: "asterisk-ami-in", z: "tab", x: 100, y: 40 * i + 40, server: "s1", name: "", nameMode: "list", names: [], regex: "", conditions: [], backlog: "", wires: [[`count${i}`]], ...f });
+    flow.push({ id: `count${i}`, type: "bench-counter", z: "tab", x: 300, y: 40 * i + 40, wires: [] });
+  });
+  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow));
+  fs.writeFileSync(path.join(userDir, "flows_cred.json"), JSON.stringify({ s1: ADMIN }));
+  RED.init(server, { userDir, flowFile: "flows.json", credentialSecret: false, nodesDir: [counterDir], httpAdminRoot: false, httpNodeRoot: false, logging: { console: { level: "error" } }, editorTheme: { tours: false, projects: { enabled: false } } });
+  await RED.start();
+  for (let i = 0; i < 500 && !RED.nodes.getNode("s1"); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!RED.nodes.getNode("s1")) throw new Error(`the flow did not start: ${JSON.stringify(RED.nodes.getNodeList?.().map((n: { id: string; err?: string }) => [n.id, n.err]))}`);
+  const connection = RED.nodes.getNode("s1").connection;
+  for (let i = 0; connection.state !== "ready"; i++) {
+    if (i > 500) throw new Error(`no AMI session: ${JSON.stringify(connection.status)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const client = connection.amiClient;
+  const counts = (global as unknown as { __amiBenchCounts: Record<string, number> }).__amiBenchCounts;
+  const delivered = (): number => Object.values(counts).reduce((a, b) => a + b, 0);
+  const backlogs = () => FILTERS.map((_f, i) => RED.nodes.getNode(`in${i}`).amiBacklog);
+  const gc = (global as { gc?: () => void }).gc;
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const base = { received: client.stats.eventsReceived, skipped: client.stats.eventsSkipped, delivered: delivered() };
+  const samples: Sample[] = [];
+  let lastData = 0;
+  let maxDataGap = 0;
+  client.socket?.on("data", () => {
+    const now = performance.now();
+    if (lastData > 0) maxDataGap = Math.max(maxDataGap, now - lastData);
+    lastData = now;
+  });
+  const { monitorEventLoopDelay } = await import("node:perf_hooks");
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let started = 0;
+  let nextSample = SAMPLE_EVERY;
+  process.send?.({ ready: true });
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      const got = client.stats.eventsReceived - base.received;
+      if (got > 0 && started === 0) started = performance.now();
+      while (got >= nextSample) {
+        const m = process.memoryUsage();
+        samples.push({ events: nextSample, seconds: (performance.now() - started) / 1000, heapMB: mb(m.heapUsed), rssMB: mb(m.rss) });
+        nextSample += SAMPLE_EVERY;
+      }
+      const idle = backlogs().every((b) => b.queued === 0 && b.inFlight === 0);
+      if ((got >= EVENTS || client.stats.reconnects > 0) && idle) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 5);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const got = client.stats.eventsReceived - base.received;
+  const skipped = client.stats.eventsSkipped - base.skipped;
+  const dels = delivered() - base.delivered;
+  const dropped = backlogs().reduce((n, b) => n + b.dropped, 0);
+  gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+  process.send?.({
+    received: got,
+    seconds,
+    eventsPerSecond: got / seconds,
+    delivered: dels,
+    deliveredPerSecond: dels / seconds,
+    eventsIntoFlowPerSecond: (got - skipped) / seconds,
+    skipped,
+    skippedPerSecond: skipped / seconds,
+    dropped,
+    reconnects: client.stats.reconnects,
+    heapBeforeMB: mb(heapBefore),
+    heapAfterMB: mb(heapAfter),
+    samples,
+    maxReadGapMs: Math.round(maxDataGap),
+    maxLoopDelayMs: Math.round(loopDelay.max / 1e6),
+    windows: backlogs().map((b) => b.window),
+    perNode: FILTERS.map((_f, i) => counts[`count${i}`]),
+  });
+  await RED.stop();
+  fs.rmSync(userDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+// ------------------------------------------------------------------ the orchestrator
+
+function child(args: string[], execArgv: string[] = []): { proc: ChildProcess; next(): Promise<any> } {
+  const proc = fork(__filename, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
+  const inbox: any[] = [];
+  const waiters: Array<(m: any) => void> = [];
+  proc.on("message", (m) => (waiters.length > 0 ? waiters.shift()!(m) : inbox.push(m)));
+  return { proc, next: () => new Promise((r) => (inbox.length > 0 ? r(inbox.shift()) : waiters.push(r))) };
+}
+
+async function main(): Promise<void> {
+  const pbx = child(["pbx"]);
+  const { port } = await pbx.next();
+  // The baseline: the bare client on the same PBX and flood.
+  const base = child(["client", String(port)]);
+  await base.next();
+  pbx.proc.send({ cmd: "flood", events: EVENTS });
+  const baseline = await base.next();
+  await pbx.next();
+  await new Promise((r) => base.proc.once("exit", r));
+  // Node-RED with ten ami in nodes.
+  const red = child(["node-red", String(port)], ["--expose-gc", ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : [])]);
+  await red.next();
+  pbx.proc.send({ cmd: "flood", events: EVENTS });
+  const flood = await pbx.next();
+  const r = await red.next();
+  pbx.proc.send({ cmd: "close" });
+  await new Promise((res) => red.proc.once("exit", res));
+
+  const k = (n: number) => Math.round(n).toLocaleString("en-US");
+  console.log("");
+  console.log(`Flow benchmark: ${k(EVENTS)} events flooded by the simulated PBX (own process, 100 ms write timeout) into Node-RED ${require(require.resolve("node-red/package.json", { paths: [ROOT] })).version}: 10 ami in nodes (names, list, wildcards, regex, header conditions) -> counter nodes`);
+  console.log(`${"what".padEnd(52)} ${"value".padStart(14)}`);
+  const row = (what: string, value: string) => console.log(`${what.padEnd(52)} ${value.padStart(14)}`);
+  row("baseline: bare AmiClient, every event decoded", `${k(baseline.eventsPerSecond)} ev/s`);
+  row("Node-RED: events read from the socket", `${k(r.eventsPerSecond)} ev/s`);
+  row("Node-RED: events decoded for the flow", `${k(r.eventsIntoFlowPerSecond)} ev/s`);
+  row("Node-RED: messages delivered into the flow", `${k(r.deliveredPerSecond)} msg/s`);
+  row("Node-RED: events skipped without decoding", `${k(r.skippedPerSecond)} ev/s`);
+  row("Node-RED: events dropped by ami in backlogs", k(r.dropped));
+  row("Node-RED: sessions lost (PBX write timeout)", String(r.reconnects + (flood.loggedInAfter === 0 ? 0 : 0)));
+  row("Node-RED / baseline (events read)", `${(r.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}`);
+  row("heap after gc, before -> after the flood", `${r.heapBeforeMB} -> ${r.heapAfterMB} MB`);
+  row("Node-RED: longest gap between socket reads", `${r.maxReadGapMs} ms`);
+  row("Node-RED: longest event-loop delay", `${r.maxLoopDelayMs} ms`);
+  console.log(`messages per node: ${r.perNode.join(", ")} (delivered ${k(r.delivered)} in ${r.seconds.toFixed(2)} s)`);
+  console.log("heapUsed / RSS over the flood:");
+  for (const s of r.samples as Sample[]) console.log(`  ${k(s.events).padStart(9)} events  ${s.seconds.toFixed(2).padStart(6)} s  heap ${String(s.heapMB).padStart(6)} MB  RSS ${String(s.rssMB).padStart(6)} MB`);
+}
+
+const [mode, portArg] = process.argv.slice(2);
+if (mode === "pbx") void runPbx();
+else if (mode === "client") runClient(Number(portArg));
+else if (mode === "node-red") void runNodeRed(Number(portArg));
+else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
