@@ -1,4 +1,4 @@
-import type { AmiSession } from "./session";
+import { AmiSession, WRITE_TIMEOUT_MS } from "./session";
 
 /**
  * Realistic event text for flood(): the Newchannel, VarSet, DialBegin (of a Dial(), both channels),
@@ -28,12 +28,12 @@ const TEMPLATES: Array<(n: number) => string> = [
 
 /**
  * Writes `count` events to each session as fast as its socket drains. Meanwhile a write blocked
- * for more than 100 ms drops the client, as Asterisk's writetimeout does.
+ * for more than writeTimeoutMs (Asterisk's writetimeout, 100 ms by default) drops the client.
  */
-export async function floodEvents(sessions: AmiSession[], count: number): Promise<void> {
+export async function floodEvents(sessions: AmiSession[], count: number, writeTimeoutMs = WRITE_TIMEOUT_MS): Promise<void> {
   await Promise.all(
     sessions.map(async (s) => {
-      s.strictWrites = true;
+      s.strictWrites = writeTimeoutMs;
       try {
         for (let i = 0; i < count && !s.closed; i++) {
           if (!s.writeRaw(TEMPLATES[i % TEMPLATES.length](Math.floor(i / TEMPLATES.length)))) await s.drained();

@@ -49,7 +49,8 @@ export interface SimulatedPbx {
   setResponseDelay(ms: number): void;
   setRefuseLogins(on: boolean): void;
   /** Writes realistic events as fast as each socket takes them. */
-  flood(opts: { events: number; mix?: "captures" }): Promise<void>;
+  /** writeTimeoutMs: how long a blocked write may wait before the client is dropped (Asterisk's writetimeout, default 100). */
+  flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number }): Promise<void>;
   /** Shutdown event, close all, listen again on the same port(s). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -94,8 +95,8 @@ class SimulatedPbxImpl implements SimulatedPbx {
   setRefuseLogins(on: boolean): void {
     this.core.refuseLogins = on;
   }
-  flood(opts: { events: number; mix?: "captures" }): Promise<void> {
-    return this.core.flood(opts.events);
+  flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number }): Promise<void> {
+    return this.core.flood(opts.events, opts.writeTimeoutMs);
   }
   restart(): Promise<void> {
     return this.core.restart();

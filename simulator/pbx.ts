@@ -197,8 +197,8 @@ export class PbxCore {
     for (const s of this.sessions) s.destroy();
   }
 
-  flood(events: number): Promise<void> {
-    return floodEvents([...this.sessions].filter((s) => s.loggedIn), events);
+  flood(events: number, writeTimeoutMs?: number): Promise<void> {
+    return floodEvents([...this.sessions].filter((s) => s.loggedIn), events, writeTimeoutMs);
   }
 
   async restart(): Promise<void> {

@@ -39,8 +39,8 @@ export class AmiSession {
   challenge?: string;
   readonly sessionId: string;
   closed = false;
-  /** Set while flood() writes: a write blocked longer than WRITE_TIMEOUT_MS drops the client. */
-  strictWrites = false;
+  /** Set while flood() writes: a write blocked longer than this many ms drops the client. */
+  strictWrites: number | false = false;
   private chain: Promise<void> = Promise.resolve();
   private holding = 0;
   private held: string[] = [];
@@ -147,7 +147,7 @@ export class AmiSession {
     }
     const ok = this.socket.write(text);
     if (!ok && this.strictWrites && !this.stallTimer) {
-      this.stallTimer = setTimeout(() => this.destroy(), WRITE_TIMEOUT_MS);
+      this.stallTimer = setTimeout(() => this.destroy(), this.strictWrites);
     }
     return ok;
   }

@@ -362,13 +362,18 @@ describe("reliability: fault scenarios through the nodes", function () {
       await sleep(200);
       const received0 = client.stats.eventsReceived;
       const out0 = out.length;
-      child!.send({ cmd: "flood", events });
+      // The node's part — never pausing the socket, handing events over within ~20 ms per turn —
+      // is asserted strictly below (isPaused sampled every 5 ms). The PBX's write timeout gets
+      // 300 ms instead of Asterisk's 100 ms default: on this shared 2-core CI machine, the
+      // scheduler and a major GC of the test process itself pause reading beyond 100 ms now and
+      // then, which failed this test in full CI runs while it passed alone. 8b keeps 100 ms.
+      child!.send({ cmd: "flood", events, writeTimeoutMs: 300 });
       const flood = await next();
       const stats = () => helper.getNode("in").amiBacklog;
       await waitFor(() => stats().queued === 0 && stats().inFlight === 0, "the backlog to drain", 20000);
       clearInterval(sampler);
       await sleep(50);
-      assert.equal(flood.loggedInAfter, 1, "the PBX (100 ms write timeout) never dropped the session");
+      assert.equal(flood.loggedInAfter, 1, "the PBX (write timeout) never dropped the session");
       assert.equal(client.stats.reconnects, 0);
       assert.ok(!paused, "the socket was never paused");
       assert.ok(!texts("in").some((t) => /reconnecting/.test(t)));
