@@ -1,11 +1,8 @@
 import type { CallUpdate } from "./ami";
-import { CallFilter, CallFilterSpec, compileCallFilter } from "./node-red/call-filter";
-import type { AmiServerNode } from "./node-red/connection";
-import { FilterError } from "./node-red/event-filter";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
-import { configErrorStatus } from "./node-red/status";
+import { CallFilterSpec, compileCallFilter } from "./node-red/call-filter";
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { callFeedOf, liveCalls } from "./node-red/tracking-feed";
-import { CountStatusBoard } from "./node-red/tracking-status";
+import { setUpTrackingNode } from "./node-red/tracking-node";
 
 /**
  * "ami calls": call lifecycle messages (msg.topic = ringing, answered, ended, hold, unhold,
@@ -20,29 +17,9 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
-    const server = def.server ? (RED.nodes.getNode(def.server) as AmiServerNode | null) : null;
-    // A node that cannot run says why, and ends every message with that error (Catch sees it).
-    const fail = (key: string, detail?: string): void => {
-      node.status(configErrorStatus(key, t));
-      node.error(detail ?? t(key));
-      node.on("input", (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(new Error(t(key))));
-    };
-    if (!server?.connection) return fail("asterisk-ami-calls.errors.no-server");
-    let watch: CallFilter;
-    try {
-      watch = compileCallFilter(def);
-    } catch (err) {
-      if (!(err instanceof FilterError)) throw err;
-      return fail("asterisk-ami-calls.errors.bad-filter", err.message);
-    }
-    const connection = server.connection;
-    const board = new CountStatusBoard((s) => node.status(s), t, "asterisk-ami-calls.status.live");
-    const user = {
-      id: node.id,
-      status: (s: NodeStatus) => node.status(s),
-      connectionStatus: (s: NodeStatus) => board.setConnection(s, connection.state === "ready"),
-    };
-    connection.register(user);
+    const setup = setUpTrackingNode(RED, node, def, { type: "asterisk-ami-calls", compile: () => compileCallFilter(def), statusKey: "asterisk-ami-calls.status.live" });
+    if (!setup) return;
+    const { connection, watch, board, user } = setup;
 
     // The live calls this node watches, for its status.
     const feed = callFeedOf(connection);

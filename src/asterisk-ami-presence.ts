@@ -1,11 +1,8 @@
 import type { PresenceChange } from "./ami";
-import { PresenceFilter, PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/call-filter";
-import type { AmiServerNode } from "./node-red/connection";
-import { FilterError } from "./node-red/event-filter";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
-import { configErrorStatus } from "./node-red/status";
+import { PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/call-filter";
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
-import { CountStatusBoard } from "./node-red/tracking-status";
+import { setUpTrackingNode } from "./node-red/tracking-node";
 
 /**
  * "ami presence": a message per presence change of the extensions (hints) or devices it watches
@@ -20,28 +17,9 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
-    const server = def.server ? (RED.nodes.getNode(def.server) as AmiServerNode | null) : null;
-    const fail = (key: string, detail?: string): void => {
-      node.status(configErrorStatus(key, t));
-      node.error(detail ?? t(key));
-      node.on("input", (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => done(new Error(t(key))));
-    };
-    if (!server?.connection) return fail("asterisk-ami-presence.errors.no-server");
-    let watch: PresenceFilter;
-    try {
-      watch = compilePresenceFilter(def);
-    } catch (err) {
-      if (!(err instanceof FilterError)) throw err;
-      return fail("asterisk-ami-presence.errors.bad-filter", err.message);
-    }
-    const connection = server.connection;
-    const board = new CountStatusBoard((s) => node.status(s), t, "asterisk-ami-presence.status.summary");
-    const user = {
-      id: node.id,
-      status: (s: NodeStatus) => node.status(s),
-      connectionStatus: (s: NodeStatus) => board.setConnection(s, connection.state === "ready"),
-    };
-    connection.register(user);
+    const setup = setUpTrackingNode(RED, node, def, { type: "asterisk-ami-presence", compile: () => compilePresenceFilter(def), statusKey: "asterisk-ami-presence.status.summary" });
+    if (!setup) return;
+    const { connection, watch, board, user } = setup;
 
     const feed = presenceFeedOf(connection);
     const watched = () => presenceEntries(feed).filter((p) => watch.watches(p));
