@@ -22,8 +22,9 @@ export interface PbxOptions {
   /**
    * Background calls in the lab's mix (ring group, queue, unanswered, abandoned, busy, internal,
    * outbound), arriving at random around this rate of real time; see simulator/traffic.ts.
+   * `seed` makes the sequence of calls (kinds, callers, durations, gaps) repeat run after run.
    */
-  traffic?: { callsPerMinute: number };
+  traffic?: { callsPerMinute: number; seed?: number };
   /** Multiplies dialplan waits (0.05 makes a 1 s Wait take 50 ms). */
   timeScale?: number;
   /** A JSON file with users / queues / dialplan / deviceStates / globals (see simulator/config.ts). */

@@ -10,7 +10,7 @@ import { Queues } from "./queues";
 import { Dialplan } from "./dialplan";
 import { PbxUser, resolveConfig } from "./config";
 import { floodEvents } from "./flood";
-import { Traffic } from "./traffic";
+import { Traffic, seededRandom } from "./traffic";
 
 export const BANNER = "Asterisk Call Manager/11.0.0";
 
@@ -20,7 +20,7 @@ export interface PbxCoreOptions {
   users?: PbxUser[];
   tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
   authFailDelayMs?: number;
-  traffic?: { callsPerMinute: number };
+  traffic?: { callsPerMinute: number; seed?: number };
   timeScale?: number;
   config?: string;
 }
@@ -187,7 +187,8 @@ export class PbxCore {
   private startTraffic(): void {
     const rate = this.opts.traffic?.callsPerMinute ?? 0;
     if (rate <= 0) return;
-    this.traffic = new Traffic(this.calls, this.devices, rate);
+    const seed = this.opts.traffic?.seed;
+    this.traffic = new Traffic(this.calls, this.devices, rate, seed === undefined ? Math.random : seededRandom(seed));
     this.traffic.start();
   }
 

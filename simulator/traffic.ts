@@ -41,6 +41,18 @@ const OUTSIDE_NAMES = [
   "Emma Klein", "Lukas Wolf", "Mia Neumann", "Noah Braun", "Hannah Zimmermann", "Elias Krüger",
 ];
 
+/** A small deterministic generator (mulberry32) in [0, 1), for traffic that repeats run after run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class Traffic {
   private timer?: NodeJS.Timeout;
   private deck: Kind[] = [];
