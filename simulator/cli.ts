@@ -1,6 +1,6 @@
 /**
  * Runs the simulated PBX from a shell:
- *   npm run pbx -- --port 5038 [--traffic 6] [--tls-key k --tls-cert c --tls-port 5039]
+ *   npm run pbx -- --port 5038 [--traffic 6 [--seed 1]] [--tls-key k --tls-cert c --tls-port 5039]
  *                  [--host 0.0.0.0] [--time-scale 1] [--config pbx.json]
  */
 import { readFileSync } from "node:fs";
@@ -21,7 +21,7 @@ function parseArgs(argv: string[]): Map<string, string> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.has("help")) {
-    console.log("usage: pbx [--port 5038] [--host 127.0.0.1] [--traffic <calls/min>] [--tls-key k --tls-cert c --tls-port 5039] [--time-scale 1] [--config file.json]");
+    console.log("usage: pbx [--port 5038] [--host 127.0.0.1] [--traffic <calls/min> [--seed n]] [--tls-key k --tls-cert c --tls-port 5039] [--time-scale 1] [--config file.json]");
     return;
   }
   const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     config: args.get("config"),
   };
   const traffic = num("traffic");
-  if (traffic) opts.traffic = { callsPerMinute: traffic };
+  if (traffic) opts.traffic = { callsPerMinute: traffic, seed: num("seed") };
   if (args.has("tls-key") && args.has("tls-cert")) {
     opts.tls = { key: readFileSync(args.get("tls-key") as string), cert: readFileSync(args.get("tls-cert") as string), port: num("tls-port") ?? 5039 };
   }
