@@ -87,8 +87,19 @@ export interface Call {
   /** Epoch ms. */
   startedAt: number;
   ringingAt?: number;
+  /**
+   * When a dialled party answered. A call only the PBX answered (see pbxAnsweredAt) gets it when it
+   * ends ANSWERED, the time the PBX answered.
+   */
   answeredAt?: number;
+  /**
+   * When the first leg was answered with no dialled party answering it: an IVR, a queue, voicemail,
+   * an Originate's first leg picked up. Not an "answered" step: it makes the call ANSWERED only if
+   * nobody was dialled or queued for afterwards (see disposition()).
+   */
+  pbxAnsweredAt?: number;
   endedAt?: number;
+  /** Set when the call ends; left unset when its end was not seen and nobody had answered (incomplete). */
   disposition?: Disposition;
   /** Seconds: ringing until answered (or until the end), answered until the end, start until the end. */
   ringTime?: number;
@@ -184,7 +195,8 @@ export class CallTracker {
     switch (name) {
       case "Newchannel": {
         const call = this.callFor(event, at);
-        this.upsertLeg(call, event, at);
+        const leg = this.upsertLeg(call, event, at, updates);
+        if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
         break;
       }
       case "NewCallerid":
@@ -192,13 +204,14 @@ export class CallTracker {
       case "Rename": {
         const call = this.callOf(event, at);
         if (!call) break;
-        const leg = this.upsertLeg(call, event, at);
+        const leg = this.upsertLeg(call, event, at, updates);
         if (name === "Rename") leg.channel = event.get("Newname") ?? leg.channel;
         if (name === "Newstate" && leg.state === "Up" && leg.answeredAt === undefined) {
           leg.answeredAt = at;
-          // The first leg answered with no dial ringing: the PBX (IVR, queue, voicemail) answered.
+          // The first leg answered with no dial ringing: the PBX (IVR, queue, voicemail) or the
+          // originated party picked up. Who the call reaches is still to come.
           if (isFirstLeg(call, leg) && call.answeredAt === undefined && !call.dials.some((d) => d.status === undefined)) {
-            this.answer(call, undefined, at, updates);
+            call.pbxAnsweredAt ??= at;
           }
         }
         if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
@@ -237,14 +250,19 @@ export class CallTracker {
         const dial = [...call.dials].reverse().find((d) => d.toUniqueid === to && d.status === undefined);
         const status = event.get("DialStatus") ?? "";
         if (dial) dial.status = status;
-        if (status === "ANSWER") this.answer(call, dial?.callee ?? { channel: event.get("DestChannel"), uniqueid: to }, at, updates);
+        if (status === "ANSWER" && call.answeredBy === undefined) {
+          call.answeredAt = at;
+          call.answeredBy = dial?.callee ?? { channel: event.get("DestChannel"), uniqueid: to };
+          call.state = "answered";
+          updates.push({ step: "answered", call: cloneCall(call) });
+        }
         break;
       }
       case "Hold":
       case "Unhold": {
         const call = this.callOf(event, at);
         if (!call) break;
-        const leg = this.upsertLeg(call, event, at);
+        const leg = this.upsertLeg(call, event, at, updates);
         leg.onHold = name === "Hold";
         const held = call.legs.some((l) => l.onHold && l.endedAt === undefined);
         if (held !== call.onHold) {
@@ -255,7 +273,9 @@ export class CallTracker {
       }
       case "BlindTransfer":
       case "AttendedTransfer": {
-        const call = this.callOf(event, at, "Transferer");
+        // The call transferred: the transferer's. An attended transfer names the original call's
+        // channel OrigTransferer and the consultation call's SecondTransferer (no plain Linkedid).
+        const call = this.callOf(event, at, name === "BlindTransfer" ? "Transferer" : "OrigTransferer");
         if (!call) break;
         call.lastEventAt = at;
         const transfer: Transfer =
@@ -285,7 +305,7 @@ export class CallTracker {
       case "Hangup": {
         const call = this.callOf(event, at);
         if (!call) break;
-        const leg = this.upsertLeg(call, event, at);
+        const leg = this.upsertLeg(call, event, at, updates);
         leg.endedAt = at;
         leg.cause = event.get("Cause");
         leg.causeText = event.get("Cause-txt");
@@ -328,10 +348,12 @@ export class CallTracker {
         call = this.newCall(linkedid, seconds === undefined ? at : at - seconds * 1000);
         call.seeded = true;
       }
-      const leg = this.upsertLeg(call, item, at);
+      const leg = this.upsertLeg(call, item, at, updates);
       if (leg.state === "Up") {
         leg.answeredAt ??= at;
-        if (call.answeredAt === undefined) {
+        // Only the first leg up: the PBX has it (IVR, queue); another leg up: a party answered.
+        if (isFirstLeg(call, leg)) call.pbxAnsweredAt ??= at;
+        else if (call.answeredAt === undefined) {
           call.state = "answered";
           call.answeredAt = at;
         }
@@ -396,7 +418,7 @@ export class CallTracker {
     this.calls.set(call.id, call);
   }
 
-  private upsertLeg(call: Call, event: AmiMessage, at: number): Leg {
+  private upsertLeg(call: Call, event: AmiMessage, at: number, updates: CallUpdate[]): Leg {
     const uniqueid = event.get("Uniqueid") ?? "";
     let leg = call.legs.find((l) => l.uniqueid === uniqueid);
     if (!leg) {
@@ -406,7 +428,10 @@ export class CallTracker {
       if (other) {
         const i = other.legs.findIndex((l) => l.uniqueid === uniqueid);
         if (i >= 0) [leg] = other.legs.splice(i, 1);
+        // Merged into this call: gone without a step. What it leaves behind that has hung up
+        // (a consultation leg of an attended transfer) ends it.
         if (other.legs.length === 0) this.calls.delete(other.id);
+        else if (other.legs.every((l) => l.endedAt !== undefined)) this.end(other, at, undefined, updates);
       }
       leg ??= { channel: event.get("Channel") ?? "", uniqueid, state: "Down", onHold: false };
       call.legs.push(leg);
@@ -427,20 +452,13 @@ export class CallTracker {
     call.direction = this.direction(call);
   }
 
-  private answer(call: Call, by: Party | undefined, at: number, updates: CallUpdate[]): void {
-    const first = call.answeredAt === undefined;
-    if (!first && (by === undefined || call.answeredBy !== undefined)) return;
-    if (first) call.answeredAt = at;
-    call.answeredBy = by;
-    call.state = "answered";
-    updates.push({ step: "answered", call: cloneCall(call) });
-  }
-
   private end(call: Call, at: number, incomplete: Call["incomplete"], updates: CallUpdate[]): void {
     call.state = "ended";
     call.endedAt = at;
     if (incomplete) call.incomplete = incomplete;
-    call.disposition = disposition(call);
+    // Its end unseen and nobody answered: how it ended is not known, and not made up.
+    call.disposition = incomplete && call.answeredAt === undefined ? undefined : disposition(call);
+    if (call.disposition === "ANSWERED") call.answeredAt ??= call.pbxAnsweredAt;
     const ringStart = call.ringingAt ?? call.startedAt;
     call.ringTime = seconds((call.answeredAt ?? at) - ringStart);
     call.talkTime = call.answeredAt === undefined ? 0 : seconds(at - call.answeredAt);
@@ -492,12 +510,14 @@ export function dialledNumber(dialString: string | undefined): string | undefine
 }
 
 /**
- * The outcome of a call. Answered (by a party, or by the PBX: IVR, voicemail) is ANSWERED. A call
- * that waited in a queue is CANCELLED when the caller gave up (QueueCallerAbandon) and NO ANSWER
- * when the queue let it go unanswered (its timeout): the dials to agents say nothing about that.
- * Otherwise the dials decide: a caller who gave up (CANCEL) before a member rang out, then no
- * answer, then busy; failures otherwise. With no dial at all, the first leg's hangup cause tells
- * (17 busy, 18/19 no answer, 16 before answer: the caller hung up).
+ * The outcome of a call. A dialled party answered: ANSWERED. A call that waited in a queue is
+ * CANCELLED when the caller gave up (QueueCallerAbandon) and NO ANSWER when the queue let it go
+ * unanswered (its timeout): the dials to agents say nothing about that. Otherwise the dials decide:
+ * a caller who gave up (CANCEL) before a member rang out, then no answer, then busy; failures
+ * otherwise. So a call the PBX answered first (IVR, queue) and that reached nobody is not ANSWERED,
+ * nor is one that went to voicemail after ringing out. Only with no dial and no queue does the PBX's
+ * answer make it ANSWERED (an IVR, a conference, voicemail dialled directly); with no answer at all,
+ * the first leg's hangup cause tells (17 busy, 18/19 no answer, 16 before answer: the caller hung up).
  */
 export function disposition(call: Call): Disposition {
   if (call.answeredAt !== undefined) return "ANSWERED";
@@ -510,6 +530,7 @@ export function disposition(call: Call): Disposition {
     if (statuses.has("BUSY")) return "BUSY";
     return "FAILED";
   }
+  if (call.pbxAnsweredAt !== undefined) return "ANSWERED";
   const first = call.legs.find((l) => isFirstLeg(call, l)) ?? call.legs[0];
   switch (first?.cause) {
     case "17":

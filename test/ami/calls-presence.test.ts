@@ -159,6 +159,157 @@ describe("call tracking", () => {
     assert.equal(out[2].transfer?.target, "6002");
   });
 
+  it("an inbound call from a trunk carries its caller from Newchannel on, even when nobody answers", () => {
+    const tracker = new CallTracker({ now: () => 0 });
+    const out: CallUpdate[] = [];
+    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
+    const trunk = { Channel: "PJSIP/trunk-7", Uniqueid: "7.1", Linkedid: "7.1", CallerIDNum: "+4930111222", CallerIDName: "Lena Hoffmann" };
+    f({ Event: "Newchannel", ...trunk, ChannelStateDesc: "Ring", Context: "from-pstn", Exten: "6001" });
+    f({ Event: "Newchannel", Channel: "PJSIP/6001-7", ChannelStateDesc: "Down", CallerIDNum: "+4930111222", Context: "from-internal", Exten: "6001", Uniqueid: "7.2", Linkedid: "7.1" });
+    const dest = { DestChannel: "PJSIP/6001-7", DestUniqueid: "7.2", DestLinkedid: "7.1" };
+    f({ Event: "DialBegin", ...trunk, ...dest, DialString: "6001" });
+    f({ Event: "DialEnd", ...trunk, ...dest, DialStatus: "CANCEL" });
+    f({ Event: "Hangup", Channel: "PJSIP/6001-7", Uniqueid: "7.2", Linkedid: "7.1", Cause: "16" });
+    f({ Event: "Hangup", ...trunk, Cause: "16" });
+    assert.deepEqual(out.map((u) => u.step), ["ringing", "ended"]);
+    for (const u of out) assert.deepEqual([u.call.caller.number, u.call.caller.name, u.call.direction], ["+4930111222", "Lena Hoffmann", "inbound"], u.step);
+    assert.equal(out[1].call.disposition, "CANCELLED");
+  });
+
+  it("originate-context-exten: the originated leg picking up is not the answer; the dialled 100 answering is", () => {
+    const { updates } = replay("originate-context-exten");
+    const [call] = ended(updates);
+    assert.deepEqual(updates.filter((u) => u.call.id === call.id).map((u) => u.step), ["ringing", "answered", "ended"]);
+    assert.equal(call.answeredBy?.number, "100");
+    assert.equal(call.answeredBy?.channel, "Local/100@test-0000002d;1");
+    assert.ok(call.pbxAnsweredAt !== undefined && call.answeredAt !== undefined && call.pbxAnsweredAt <= call.answeredAt);
+    assert.equal(call.disposition, "ANSWERED");
+  });
+
+  describe("what the PBX answers is not a party answering", () => {
+    let now = 0;
+    let tracker: CallTracker;
+    let out: CallUpdate[];
+    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
+    const first = { Channel: "PJSIP/6001-5", Uniqueid: "5.1", Linkedid: "5.1", CallerIDNum: "6001", CallerIDName: "Anna" };
+    const up = () => f({ Event: "Newstate", ...first, ChannelStateDesc: "Up" });
+    const dial = (status: string, to = "6004") => {
+      const dest = { DestChannel: `PJSIP/${to}-5`, DestUniqueid: `5.${to}`, DestLinkedid: "5.1" };
+      f({ Event: "Newchannel", Channel: dest.DestChannel, ChannelStateDesc: "Down", Uniqueid: dest.DestUniqueid, Linkedid: "5.1" });
+      f({ Event: "DialBegin", ...first, ...dest, DialString: to });
+      now += 5000;
+      f({ Event: "DialEnd", ...first, ...dest, DialStatus: status });
+      if (status === "ANSWER") now += 30_000;
+      f({ Event: "Hangup", Channel: dest.DestChannel, Uniqueid: dest.DestUniqueid, Linkedid: "5.1", Cause: status === "ANSWER" ? "16" : "19" });
+    };
+    const hangup = () => f({ Event: "Hangup", ...first, Cause: "16" });
+    beforeEach(() => {
+      now = 0;
+      tracker = new CallTracker({ now: () => now });
+      out = [];
+      f({ Event: "Newchannel", ...first, ChannelStateDesc: "Down", Context: "from-internal", Exten: "s" });
+    });
+    const endedCall = () => {
+      assert.equal(out.at(-1)?.step, "ended");
+      return out.at(-1)!.call;
+    };
+
+    it("click-to-call: the agent's phone picks up, the number it calls does not answer: NO ANSWER", () => {
+      now = 2000;
+      up();
+      dial("NOANSWER");
+      now += 500;
+      hangup();
+      const call = endedCall();
+      assert.deepEqual(out.map((u) => u.step), ["ringing", "ended"]);
+      assert.equal(call.disposition, "NO ANSWER");
+      assert.equal(call.pbxAnsweredAt, 2000);
+      assert.equal(call.answeredAt, undefined);
+      assert.equal(call.talkTime, 0);
+    });
+
+    it("click-to-call answered at the other end: ANSWERED by 6004, talk time from its answer", () => {
+      up();
+      dial("ANSWER");
+      hangup();
+      const call = endedCall();
+      assert.deepEqual(out.map((u) => u.step), ["ringing", "answered", "ended"]);
+      assert.equal(call.answeredBy?.number, "6004");
+      assert.equal(call.answeredAt, 5000);
+      assert.equal(call.talkTime, 30);
+    });
+
+    it("an IVR answers, the caller waits in a queue and gives up: CANCELLED, not ANSWERED", () => {
+      up();
+      f({ Event: "QueueCallerJoin", ...first, Queue: "support" });
+      dial("CANCEL", "100");
+      f({ Event: "QueueCallerAbandon", ...first, Queue: "support" });
+      f({ Event: "QueueCallerLeave", ...first, Queue: "support" });
+      hangup();
+      assert.equal(endedCall().disposition, "CANCELLED");
+    });
+
+    it("rings out, then voicemail answers: NO ANSWER (a missed call)", () => {
+      dial("NOANSWER");
+      up();
+      now += 20_000;
+      hangup();
+      const call = endedCall();
+      assert.equal(call.disposition, "NO ANSWER");
+      assert.equal(call.answeredBy, undefined);
+    });
+
+    it("only the PBX, nobody dialled (an IVR, a conference): ANSWERED, by nobody, timed from the PBX's answer", () => {
+      now = 1000;
+      up();
+      now = 61_000;
+      hangup();
+      const call = endedCall();
+      assert.deepEqual(out.map((u) => u.step), ["ended"]);
+      assert.equal(call.disposition, "ANSWERED");
+      assert.equal(call.answeredBy, undefined);
+      assert.equal(call.answeredAt, 1000);
+      assert.deepEqual([call.ringTime, call.talkTime, call.totalTime], [1, 60, 61]);
+    });
+  });
+
+  it("an attended transfer is reported on the call transferred, and the consultation call ends with it", () => {
+    const tracker = new CallTracker({ now: () => 0 });
+    const out: CallUpdate[] = [];
+    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
+    // Bob (A.2) called by Alice (A.1); Alice consults Carol (C.2) from a second channel (C.1).
+    const leg = (channel: string, uid: string, linked: string) => ({ Channel: channel, Uniqueid: uid, Linkedid: linked });
+    const alice = leg("PJSIP/6001-a", "A.1", "A.1");
+    const bob = leg("PJSIP/6002-a", "A.2", "A.1");
+    const alice2 = leg("PJSIP/6001-c", "C.1", "C.1");
+    const carol = leg("PJSIP/6003-c", "C.2", "C.1");
+    for (const [l, state] of [[alice, "Up"], [bob, "Up"], [alice2, "Up"], [carol, "Up"]] as const) f({ Event: "Newchannel", ...l, ChannelStateDesc: state });
+    f({ Event: "DialBegin", ...alice2, DestChannel: carol.Channel, DestUniqueid: "C.2", DestLinkedid: "C.1", DialString: "6003" });
+    f({ Event: "DialEnd", ...alice2, DestChannel: carol.Channel, DestUniqueid: "C.2", DestLinkedid: "C.1", DialStatus: "ANSWER" });
+    f({
+      Event: "AttendedTransfer", Result: "Success",
+      OrigTransfererChannel: alice.Channel, OrigTransfererUniqueid: "A.1", OrigTransfererLinkedid: "A.1",
+      SecondTransfererChannel: alice2.Channel, SecondTransfererUniqueid: "C.1", SecondTransfererLinkedid: "C.1",
+      TransfereeChannel: bob.Channel, TransfereeUniqueid: "A.2", TransfereeLinkedid: "A.1",
+      TransferTargetChannel: carol.Channel, TransferTargetUniqueid: "C.2", TransferTargetLinkedid: "C.1", DestType: "Bridge",
+    });
+    const transfer = out.find((u) => u.step === "transfer");
+    assert.equal(transfer?.call.id, "A.1");
+    assert.deepEqual([transfer?.transfer?.kind, transfer?.transfer?.target, transfer?.transfer?.result], ["attended", "C.1", "Success"]);
+    // Alice's two channels leave; Carol, now talking to Bob, is re-linked to Bob's call.
+    f({ Event: "Hangup", ...alice2, Cause: "16" });
+    f({ Event: "Hangup", ...alice, Cause: "16" });
+    f({ Event: "Newstate", ...carol, Linkedid: "A.1", ChannelStateDesc: "Up" });
+    const consultation = out.find((u) => u.step === "ended" && u.call.id === "C.1")?.call;
+    assert.ok(consultation, "the consultation call ended instead of lingering");
+    assert.equal(consultation.disposition, "ANSWERED");
+    assert.deepEqual(tracker.snapshot().map((c) => [c.id, c.legs.filter((l) => l.endedAt === undefined).map((l) => l.uniqueid)]), [["A.1", ["A.2", "C.2"]]]);
+    f({ Event: "Hangup", ...bob, Cause: "16" });
+    f({ Event: "Hangup", ...carol, Linkedid: "A.1", Cause: "16" });
+    assert.equal(tracker.size, 0);
+    assert.equal(out.filter((u) => u.step === "ended" && u.call.id === "A.1").length, 1);
+  });
+
   it("seeds calls in progress from CoreShowChannels (coreshowchannels-during-call)", () => {
     const items = timedMessages("coreshowchannels-during-call").map((m) => m.msg).filter((m) => m.event === "CoreShowChannel");
     assert.equal(items.length, 2);
@@ -180,9 +331,22 @@ describe("call tracking", () => {
     tracker.markGap();
     const updates = tracker.seed([ev({ Event: "CoreShowChannel", Channel: "B/1", ChannelStateDesc: "Up", Uniqueid: "8.1", Linkedid: "8.1", Duration: "00:01:00" })]);
     assert.deepEqual(updates.map((u) => [u.step, u.call.id, u.call.incomplete]), [["ended", "9.1", "gone-after-reconnect"]]);
+    assert.equal(updates[0].call.disposition, undefined, "nobody had answered and its end was not seen: no outcome is made up");
     const [live] = tracker.snapshot();
     assert.equal(live.id, "8.1");
     assert.equal(live.gap, true);
+  });
+
+  it("a call answered before a reconnect and gone after it is still ANSWERED (that much was seen)", () => {
+    const tracker = new CallTracker({ now: () => 0 });
+    const a = { Channel: "A/1", Uniqueid: "6.1", Linkedid: "6.1" };
+    const dest = { DestChannel: "B/1", DestUniqueid: "6.2", DestLinkedid: "6.1" };
+    tracker.handle(ev({ Event: "Newchannel", ...a, ChannelStateDesc: "Ring" }));
+    tracker.handle(ev({ Event: "DialBegin", ...a, ...dest, DialString: "6002" }));
+    tracker.handle(ev({ Event: "DialEnd", ...a, ...dest, DialStatus: "ANSWER" }));
+    tracker.markGap();
+    const [update] = tracker.seed([]);
+    assert.deepEqual([update.call.incomplete, update.call.disposition, update.call.answeredBy?.number], ["gone-after-reconnect", "ANSWERED", "6002"]);
   });
 
   it("is bounded: stale calls are reaped and the number of live calls is capped", () => {
