@@ -172,6 +172,23 @@ describe("simulated PBX: the calls people automate, as the call tracker conclude
     assert.ok(complete.get("TalkTime") !== undefined);
   });
 
+  it("answered by the PBX, then a queue the caller gives up in: CANCELLED, not ANSWERED (extension 400)", async () => {
+    await place(lab.client, "Local/400@test", { talk: 2 }); // Answer, Queue(testq) with nobody: the caller leaves after 0.1 s
+    const call = await ended(lab);
+    assert.ok(call.pbxAnsweredAt !== undefined, "the PBX answered");
+    assert.deepEqual(call.queues.map((q) => [q.queue, q.abandoned]), [["testq", true]]);
+    assert.equal(call.disposition, "CANCELLED");
+    assert.equal(call.answeredBy, undefined);
+    assert.ok(!lab.updates.some((u) => u.step === "answered"), "no answered step for the PBX's answer");
+  });
+
+  it("answered by the PBX, then the queue times out: NO ANSWER (extension 400)", async () => {
+    await place(lab.client, "Local/400@test", { talk: 60 }); // the queue's 10 s timeout (0.5 s here) comes first
+    const call = await ended(lab, 6000);
+    assert.deepEqual(call.queues.map((q) => [q.queue, q.abandoned ?? false, q.leftAt !== undefined]), [["testq", false, true]]);
+    assert.equal(call.disposition, "NO ANSWER");
+  });
+
   it("internal call between phones: internal, and the calling phone is in use meanwhile", async () => {
     await place(lab.client, "Local/6003@from-internal", { callerId: '"Anna Schmidt" <6001>' });
     const call = await ended(lab);
