@@ -125,6 +125,12 @@ export interface CallUpdate {
 export interface CallTrackerOptions {
   /** Contexts where calls from outside enter (regular expression source, case-insensitive). */
   inboundContexts?: string;
+  /**
+   * Channels of trunks (regular expression source, case-insensitive, matched against channel names
+   * such as `PJSIP/provider-0000001a`): a call whose first channel is a trunk's is inbound; one that
+   * reaches a trunk's channel is outbound. Unset: the contexts and the number's length decide.
+   */
+  trunkChannels?: string;
   /** Dialled numbers this long or longer leave the PBX (outbound), unless dialled from an inbound context. */
   externalNumberMinLength?: number;
   /** A call with no event for this long is reaped as stale, ms (default 4 h). */
@@ -153,21 +159,49 @@ export const CALL_EVENTS = [
   "QueueCallerAbandon",
 ] as const;
 
-const DEFAULT_INBOUND = "^(from-pstn|from-trunk|from-external|from-did|inbound|incoming|ext-did)";
+export const DEFAULT_INBOUND_CONTEXTS = "^(from-pstn|from-trunk|from-external|from-did|inbound|incoming|ext-did)";
+export const DEFAULT_EXTERNAL_DIGITS = 7;
+
+/** How a call's direction is told (see callDirection). */
+export interface DirectionRules {
+  inboundContexts: RegExp;
+  trunkChannels?: RegExp;
+  externalNumberMinLength: number;
+}
+
+/**
+ * Inbound: the first channel entered through an inbound context, or is a trunk's. Outbound: a
+ * channel of the call (or a dialled one) is a trunk's, or the number dialled has at least
+ * externalNumberMinLength digits. Internal: the rest.
+ */
+export function callDirection(call: Call, rules: DirectionRules): Direction {
+  const first = call.legs.find((l) => isFirstLeg(call, l)) ?? call.legs[0];
+  if (first?.context && rules.inboundContexts.test(first.context)) return "inbound";
+  const trunks = rules.trunkChannels;
+  if (trunks) {
+    if (first && trunks.test(first.channel)) return "inbound";
+    if (call.legs.some((l) => l !== first && trunks.test(l.channel)) || call.dials.some((d) => trunks.test(d.to))) return "outbound";
+  }
+  const dialled = call.callee?.number;
+  if (dialled && /^\+?\d+$/.test(dialled) && dialled.replace(/^\+/, "").length >= rules.externalNumberMinLength) return "outbound";
+  return "internal";
+}
 
 export class CallTracker {
   private readonly calls = new Map<string, Call>();
   /** Uniqueid -> Linkedid of its call. */
   private readonly legCall = new Map<string, string>();
-  private readonly inbound: RegExp;
-  private readonly externalMin: number;
+  private readonly rules: DirectionRules;
   private readonly staleAfterMs: number;
   private readonly maxCalls: number;
   private readonly now: () => number;
 
   constructor(options: CallTrackerOptions = {}) {
-    this.inbound = new RegExp(options.inboundContexts ?? DEFAULT_INBOUND, "i");
-    this.externalMin = options.externalNumberMinLength ?? 7;
+    this.rules = {
+      inboundContexts: new RegExp(options.inboundContexts ?? DEFAULT_INBOUND_CONTEXTS, "i"),
+      trunkChannels: options.trunkChannels ? new RegExp(options.trunkChannels, "i") : undefined,
+      externalNumberMinLength: options.externalNumberMinLength ?? DEFAULT_EXTERNAL_DIGITS,
+    };
     this.staleAfterMs = options.staleAfterMs ?? 4 * 3600_000;
     this.maxCalls = options.maxCalls ?? 20_000;
     this.now = options.now ?? Date.now;
@@ -482,11 +516,7 @@ export class CallTracker {
   }
 
   private direction(call: Call): Direction {
-    const first = call.legs.find((l) => isFirstLeg(call, l)) ?? call.legs[0];
-    if (first?.context && this.inbound.test(first.context)) return "inbound";
-    const dialled = call.callee?.number;
-    if (dialled && /^\+?\d+$/.test(dialled) && dialled.replace(/^\+/, "").length >= this.externalMin) return "outbound";
-    return "internal";
+    return callDirection(call, this.rules);
   }
 }
 

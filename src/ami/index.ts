@@ -37,6 +37,10 @@ export {
   Disposition,
   CALL_EVENTS,
   dialledNumber,
+  callDirection,
+  DirectionRules,
+  DEFAULT_INBOUND_CONTEXTS,
+  DEFAULT_EXTERNAL_DIGITS,
 } from "./calls";
 export { PresenceTracker, Presence, PresenceState, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, extensionState, deviceState } from "./presence";
 export { trackCalls, trackPresence, CallTracking, PresenceTracking } from "./tracking";

@@ -1,4 +1,5 @@
-import type { Call, CallStep, CallUpdate, Direction, Presence, PresenceChange, PresenceState } from "../ami";
+import { callDirection, DEFAULT_EXTERNAL_DIGITS, DEFAULT_INBOUND_CONTEXTS } from "../ami";
+import type { Call, CallStep, CallUpdate, Direction, DirectionRules, Presence, PresenceChange, PresenceState } from "../ami";
 import { FilterError } from "./event-filter";
 
 /**
@@ -18,8 +19,10 @@ export interface CallFilterSpec {
   directions?: readonly string[] | string;
   /** Empty: every step. */
   steps?: readonly string[] | string;
-  /** The node's own direction rules; empty: the tracker's (inbound contexts ^from-pstn|from-trunk|..., 7+ digits outbound). */
+  /** The node's own direction rules; empty: the tracker's (inbound contexts ^from-pstn|from-trunk|..., no trunk channels, 7+ digits outbound). */
   inboundContexts?: string;
+  /** Channels of trunks, a regex (PJSIP/provider-...): a call from one is inbound, one reaching one outbound. */
+  trunkChannels?: string;
   externalDigits?: string | number;
 }
 
@@ -84,7 +87,7 @@ export function compileCallFilter(spec: CallFilterSpec): CallFilter {
   const directions = oneOf(spec.directions, DIRECTIONS, "direction");
   // Steps are checkboxes; "ringing" etc. are one word each, so a string splits as a list does.
   const steps = oneOf(spec.steps, CALL_STEPS, "step");
-  const directionOf = directionRule(spec.inboundContexts, spec.externalDigits);
+  const directionOf = directionRule(spec.inboundContexts, spec.trunkChannels, spec.externalDigits);
 
   const callHasExtension = (call: Call): boolean => {
     if (!ext) return true;
@@ -115,35 +118,31 @@ export function compileCallFilter(spec: CallFilterSpec): CallFilter {
 }
 
 /**
- * The direction rules of calls.ts (first leg entered through an inbound context: inbound; dialled
- * number this long or longer: outbound; else internal), with the node's own context pattern and
- * length. The tracker is shared by every node on a connection, so a node with its own rules
- * recomputes the direction from the call rather than changing the shared tracker.
+ * The node's own direction rules (inbound contexts, trunk channels, outbound digits), each falling
+ * back to the tracker's default; with none set, the tracker's direction as it is. The tracker is
+ * shared by every node on a connection, so a node with its own rules recomputes the direction
+ * from the call (callDirection) rather than changing the shared tracker.
  */
-function directionRule(contexts: string | undefined, digits: string | number | undefined): (call: Call) => Direction {
+function directionRule(contexts: unknown, trunks: unknown, digits: unknown): (call: Call) => Direction {
   const pattern = String(contexts ?? "").trim();
+  const trunkPattern = String(trunks ?? "").trim();
   const rawDigits = String(digits ?? "").trim();
-  if (pattern === "" && rawDigits === "") return (call) => call.direction;
-  let inbound: RegExp | undefined;
-  if (pattern !== "") {
+  if (pattern === "" && trunkPattern === "" && rawDigits === "") return (call) => call.direction;
+  const regex = (source: string, what: string): RegExp => {
     try {
-      inbound = new RegExp(pattern, "i");
+      return new RegExp(source, "i");
     } catch (err) {
-      throw new FilterError(`invalid inbound contexts regex ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+      throw new FilterError(`invalid ${what} regex ${JSON.stringify(source)}: ${(err as Error).message}`);
     }
-  }
+  };
   const n = Number(rawDigits);
   if (rawDigits !== "" && !(Number.isInteger(n) && n > 0)) throw new FilterError(`invalid number of digits ${JSON.stringify(rawDigits)}`);
-  // 7: the tracker's own default (calls.ts), used when only the contexts are the node's.
-  const min = rawDigits === "" ? 7 : n;
-  return (call) => {
-    const first = call.legs.find((l) => l.uniqueid === call.id) ?? call.legs[0];
-    const isInbound = inbound ? !!first?.context && inbound.test(first.context) : call.direction === "inbound";
-    if (isInbound) return "inbound";
-    const dialled = call.callee?.number;
-    if (dialled && /^\+?\d+$/.test(dialled) && dialled.replace(/^\+/, "").length >= min) return "outbound";
-    return "internal";
+  const rules: DirectionRules = {
+    inboundContexts: regex(pattern === "" ? DEFAULT_INBOUND_CONTEXTS : pattern, "inbound contexts"),
+    trunkChannels: trunkPattern === "" ? undefined : regex(trunkPattern, "trunk channels"),
+    externalNumberMinLength: rawDigits === "" ? DEFAULT_EXTERNAL_DIGITS : n,
   };
+  return (call) => callDirection(call, rules);
 }
 
 // ---- presence

@@ -349,6 +349,21 @@ describe("call tracking", () => {
     assert.deepEqual([update.call.incomplete, update.call.disposition, update.call.answeredBy?.number], ["gone-after-reconnect", "ANSWERED", "6002"]);
   });
 
+  it("trunk channels tell the direction, also of a call found in progress whose dialled number is unknown", () => {
+    const items = [
+      ev({ Event: "CoreShowChannel", Channel: "PJSIP/6001-00000001", ChannelStateDesc: "Up", Context: "from-internal", Uniqueid: "4.1", Linkedid: "4.1" }),
+      ev({ Event: "CoreShowChannel", Channel: "PJSIP/provider-00000002", ChannelStateDesc: "Up", Context: "from-internal", Uniqueid: "4.2", Linkedid: "4.1" }),
+      ev({ Event: "CoreShowChannel", Channel: "PJSIP/provider-00000003", ChannelStateDesc: "Up", Context: "ivr-main", Uniqueid: "5.1", Linkedid: "5.1" }),
+    ];
+    const directions = (options: ConstructorParameters<typeof CallTracker>[0]) => {
+      const tracker = new CallTracker(options);
+      tracker.seed(items);
+      return tracker.snapshot().map((c) => [c.id, c.direction]);
+    };
+    assert.deepEqual(directions({}), [["4.1", "internal"], ["5.1", "internal"]], "contexts and digits cannot tell");
+    assert.deepEqual(directions({ trunkChannels: "^PJSIP/provider-" }), [["4.1", "outbound"], ["5.1", "inbound"]]);
+  });
+
   it("is bounded: stale calls are reaped and the number of live calls is capped", () => {
     let now = 0;
     const tracker = new CallTracker({ now: () => now, staleAfterMs: 3_600_000, maxCalls: 100 });

@@ -96,6 +96,9 @@ describe("ami calls node", function () {
       ended: { steps: ["ended"] },
       rules: { directions: ["inbound"], steps: ["ended"], inboundContexts: "^from-internal$" },
       long: { directions: ["internal"], steps: ["ended"], externalDigits: "20" },
+      // Told by trunk channels alone: no inbound context matches, no number is long enough.
+      trunkIn: { directions: ["inbound"], steps: ["ended"], inboundContexts: "^nowhere$", trunkChannels: "@(from-pstn|trunk)-", externalDigits: "30" },
+      trunkOut: { directions: ["outbound"], steps: ["ended"], inboundContexts: "^nowhere$", trunkChannels: "@(from-pstn|trunk)-", externalDigits: "30" },
     };
     const flow: Msg[] = [tab, server("s1", pbx.port)];
     for (const [id, f] of Object.entries(filters)) flow.push(amiCalls(id, "s1", f, [`o-${id}`]), sink(`o-${id}`));
@@ -128,6 +131,8 @@ describe("ami calls node", function () {
     assert.deepEqual(ids("outbound"), [outbound]);
     assert.equal(got.outbound[0].payload.callee.number, "004930987654");
     assert.deepEqual(ids("ended"), [ringGroup, internal, outbound]);
+    assert.deepEqual(ids("trunkIn"), [ringGroup], "the call that came from a trunk's channel");
+    assert.deepEqual(ids("trunkOut"), [outbound], "the call that reached a trunk's channel");
     assert.deepEqual(ids("rules"), [internal, outbound], "the node's inbound contexts make from-internal calls inbound");
     assert.ok(got.rules.every((m) => m.payload.direction === "inbound"));
     assert.deepEqual(ids("long"), [internal, outbound], "with 20 digits for outbound, 004930987654 is internal");
@@ -211,14 +216,16 @@ describe("ami calls node", function () {
       amiCalls("none", "", {}),
       amiCalls("bad", "s1", { inboundContexts: "(" }),
       amiCalls("step", "s1", { steps: ["rang"] }),
+      amiCalls("trunk", "s1", { trunkChannels: "PJSIP/[" }),
       catchFor("catch", ["none", "bad"], "errors"),
       sink("errors"),
     ];
     await helper.load(nodes, flow, { s1: ADMIN });
     const errors = collect("errors");
-    for (const id of ["none", "bad", "step"]) assert.deepEqual([lastStatus(id)?.fill, lastStatus(id)?.shape], ["red", "ring"], id);
+    for (const id of ["none", "bad", "step", "trunk"]) assert.deepEqual([lastStatus(id)?.fill, lastStatus(id)?.shape], ["red", "ring"], id);
     assert.match(String(calls("error", "bad")[0]?.[0]), /invalid inbound contexts regex/);
     assert.match(String(calls("error", "step")[0]?.[0]), /unknown step "rang"/);
+    assert.match(String(calls("error", "trunk")[0]?.[0]), /invalid trunk channels regex "PJSIP\/\["/);
     helper.getNode("none").receive({});
     helper.getNode("bad").receive({});
     await waitFor(() => errors.length === 2, "two errors caught");
@@ -244,11 +251,14 @@ describe("ami calls edit dialog", () => {
     ed.$("#node-input-step-boxes-answered").prop("checked", true);
     ed.$("#node-input-direction-boxes-internal").prop("checked", true);
     ed.$("#node-input-inboundContexts").val("^from-sip");
+    ed.$("#node-input-trunkChannels").val("^PJSIP/provider-");
     ed.save();
     assert.deepEqual(ed.node.extensions, ["6001", "60*", "6002"]);
     assert.deepEqual(ed.node.steps, ["ringing", "answered"]);
     assert.deepEqual(ed.node.directions, ["inbound", "internal"]);
     assert.equal(ed.node.inboundContexts, "^from-sip");
+    assert.equal(ed.node.trunkChannels, "^PJSIP/provider-");
+    assert.equal(ed.def.defaults.trunkChannels.validate("PJSIP/["), false);
     assert.equal(ed.def.label.call(ed.node), "ami calls 6001, 60*, 6002");
     assert.equal(ed.def.defaults.inboundContexts.validate("("), false);
     assert.equal(ed.def.defaults.externalDigits.validate("x"), false);

@@ -144,7 +144,7 @@ export function amiAction(id: string, serverId: string, extra: Record<string, un
 }
 
 export function amiCalls(id: string, serverId: string, extra: Record<string, unknown> = {}, wires: string[] = []): Record<string, unknown> {
-  return { id, type: "asterisk-ami-calls", z: "t1", x: 0, y: 0, server: serverId, name: "", extensions: [], directions: [], steps: [], inboundContexts: "", externalDigits: "", wires: [wires], ...extra };
+  return { id, type: "asterisk-ami-calls", z: "t1", x: 0, y: 0, server: serverId, name: "", extensions: [], directions: [], steps: [], inboundContexts: "", trunkChannels: "", externalDigits: "", wires: [wires], ...extra };
 }
 
 export function amiPresence(id: string, serverId: string, extra: Record<string, unknown> = {}, wires: string[] = []): Record<string, unknown> {
