@@ -29,7 +29,15 @@ describe("npm start", function () {
   let child: ChildProcess | undefined;
   let userDir = "";
   afterEach(() => {
-    if (child && child.exitCode === null) child.kill("SIGKILL");
+    // start.js runs Node-RED as its child: kill the whole process group (start.js is its leader),
+    // or a failed test would leave Node-RED holding mocha's pipes and the run would never end.
+    if (child?.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
   });
 
@@ -40,17 +48,22 @@ describe("npm start", function () {
     child = spawn(process.execPath, [path.join(ROOT, "build", "scripts", "start.js")], {
       env: { ...process.env, PORT: String(uiPort), AMI_SIM_PORT: String(pbxPort), AMI_SIM_TRAFFIC: "120", NODE_RED_USER_DIR: userDir },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-    const started = Date.now();
-    while (!out.includes("Node-RED editor: http://127.0.0.1:")) {
-      if (child.exitCode !== null) assert.fail(`npm start exited early:\n${out}`);
-      if (Date.now() - started > 40_000) assert.fail(`no editor URL within 40 s:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const waitForOutput = async (what: RegExp, ms: number): Promise<void> => {
+      const until = Date.now() + ms;
+      while (!what.test(out)) {
+        if (child?.exitCode !== null) assert.fail(`npm start exited early:\n${out}`);
+        if (Date.now() > until) assert.fail(`no ${what} within ${ms / 1000} s:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await waitForOutput(/Node-RED editor: http:\/\/127\.0\.0\.1:/, 40_000);
     assert.match(out, /demo flow deployed/);
-    assert.match(out, /connected to 127\.0\.0\.1:\d+ as admin/);
+    // The login is the server node's, logged once the session is up (after the deploy).
+    await waitForOutput(/connected to 127\.0\.0\.1:\d+ as admin/, 15_000);
 
     // What the editor's debug sidebar receives: the comms websocket's "debug" topic.
     const topics: string[] = [];
