@@ -165,6 +165,8 @@ interface Pending {
   channel?: string;
   /** A synchronous Originate holds the whole AMI session until the call is answered. */
   blocking: boolean;
+  /** Its ring time (a synchronous Originate's Timeout), added to `timeout` once it is written. */
+  ringWait: number;
   /** Written on the session that is current; internal actions bypass the queue. */
   internal: boolean;
 }
@@ -208,6 +210,9 @@ export class AmiClient extends EventEmitter {
   private readonly agiWaiters = new Map<string, Pending>();
   /** ActionIDs given up on (timeout): late answers are dropped; "list" ones swallow their items. */
   private readonly abandoned = new Map<string, "list" | "other">();
+  /** A synchronous Originate that timed out may still hold the session until then (ms epoch). */
+  private blockedUntil = 0;
+  private blockedBy?: string;
   private listsOpen = 0;
   private originatesWaiting = 0;
 
@@ -341,6 +346,7 @@ export class AmiClient extends EventEmitter {
       }
       if (this._state === "ready" && this.socket) {
         this.write(p);
+        this.armTimer(p, p.timeout + p.ringWait);
       } else {
         if (this.queue.length >= this.options.maxQueue) {
           this.pending.delete(p.id);
@@ -354,8 +360,8 @@ export class AmiClient extends EventEmitter {
           return;
         }
         this.queue.push(p);
+        this.armTimer(p, p.timeout); // not written within it: never written
       }
-      this.armTimer(p, p.timeout);
     });
   }
 
@@ -378,8 +384,9 @@ export class AmiClient extends EventEmitter {
     let id: string;
     if (options.actionId !== undefined) {
       id = String(options.actionId);
-      if (this.pending.has(id)) {
-        throw amiError("ERR_AMI_DUPLICATE_ACTIONID", `${action}: ActionID ${JSON.stringify(id)} is already in flight`, {
+      if (this.pending.has(id) || this.abandoned.has(id)) {
+        const why = this.pending.has(id) ? "is already in flight" : "belongs to an action that timed out and may still be answered";
+        throw amiError("ERR_AMI_DUPLICATE_ACTIONID", `${action}: ActionID ${JSON.stringify(id)} ${why}`, {
           action,
           actionId: id,
         });
@@ -415,7 +422,8 @@ export class AmiClient extends EventEmitter {
     // Encoding validates everything before anything is registered or written.
     const bytes = encodeAction(action, sendFields, id);
     // A synchronous Originate answers only once the call is answered or its Timeout (30 s by
-    // default) runs out, and holds the session meanwhile; give it that time on top.
+    // default) runs out, and holds the session meanwhile: its timeout counts from the end of that
+    // ring time, whoever set it. Shorter, it would report a timeout while the phone still rings.
     const originateWait = lower === "originate" ? ringTimeout(fields) : 0;
     const base = options.timeout ?? this.options.actionTimeout;
     const p: Pending = {
@@ -423,7 +431,8 @@ export class AmiClient extends EventEmitter {
       id,
       bytes,
       phase: "queued",
-      timeout: lower === "originate" && !async && options.timeout === undefined ? base + originateWait : base,
+      timeout: base,
+      ringWait: lower === "originate" && !async ? originateWait : 0,
       settled: false,
       resolve,
       reject,
@@ -478,8 +487,14 @@ export class AmiClient extends EventEmitter {
     else if (p.phase === "list") why = `the list stopped arriving (${p.items?.length ?? 0} items, none for ${ms} ms)`;
     else if (p.phase === "result") {
       why = p.wait === "agi" ? `no AsyncAGIExec for the command within ${ms} ms` : `no OriginateResponse within ${ms} ms`;
-    } else why = `no response within ${ms} ms`;
+    } else why = `no response within ${ms} ms${p.blocking ? " (it was still ringing or queued at Asterisk: the call may yet go ahead)" : ""}`;
     if (p.phase !== "queued") this.abandon(p.id, p.phase === "list" ? "list" : "other");
+    // The session may still be held by it: no keepalive Ping (it would go unanswered and drop every
+    // other action with the connection) until its late answer comes, or for one more timeout.
+    if (p.blocking && p.phase === "sent") {
+      this.blockedBy = p.id;
+      this.blockedUntil = Date.now() + p.timeout + p.ringWait;
+    }
     this.settle(p, amiError("ERR_AMI_TIMEOUT", `${p.action} timed out: ${why}`, { action: p.action, actionId: p.id, response: p.response }));
   }
 
@@ -697,6 +712,7 @@ export class AmiClient extends EventEmitter {
         // A late answer to an action that already timed out: its caller was told; drop it.
         if (isListStart(msg)) this.abandoned.set(id, "list");
         else this.abandoned.delete(id);
+        if (id === this.blockedBy) this.blockedUntil = 0;
         this.log("debug", `dropped a late response (ActionID ${id})`);
       } else {
         this.log("debug", `response for an unknown ActionID ${id ?? "(none)"}`);
@@ -840,7 +856,11 @@ export class AmiClient extends EventEmitter {
     this.setState("ready");
     this.log("info", `connected to ${o.host}:${o.port} as ${o.username} (${this.banner ?? "no banner"})`);
     this.emit("ready");
-    for (const p of this.queue.splice(0)) this.write(p);
+    for (const p of this.queue.splice(0)) {
+      this.write(p);
+      // Its ring time starts now; the others keep the timeout they were queued with.
+      if (p.ringWait > 0) this.armTimer(p, p.timeout + p.ringWait);
+    }
     this.scheduleKeepalive(sock);
   }
 
@@ -850,6 +870,10 @@ export class AmiClient extends EventEmitter {
     this.keepaliveTimer = setTimeout(() => {
       if (this.socket !== sock || this._state !== "ready") return;
       // A synchronous Originate blocks the session: a Ping would go unanswered and look dead.
+      if (Date.now() < this.blockedUntil) {
+        this.scheduleKeepalive(sock);
+        return;
+      }
       for (const p of this.pending.values()) {
         if (p.blocking && p.phase === "sent") {
           this.scheduleKeepalive(sock);
@@ -900,6 +924,8 @@ export class AmiClient extends EventEmitter {
       this.settle(p, amiError(code, text, { action: p.action, actionId: p.id, response: p.response }));
     }
     this.abandoned.clear();
+    this.blockedUntil = 0;
+    this.blockedBy = undefined;
     this.sessionEnded(wasReady, cause);
   }
 

@@ -208,6 +208,10 @@ describe("AMI client", () => {
       assert.equal(dup.code, "ERR_AMI_DUPLICATE_ACTIONID");
       assert.equal((await rejection(first)).code, "ERR_AMI_TIMEOUT");
       assert.equal(srv.actions.filter((a) => a.get("ActionID") === "mine-1").length, 1);
+      // Timed out, but its answer may still come: reusing the ID would hand that answer to the new action.
+      const late = await rejection(h.client.send("Ping", {}, { actionId: "mine-1" }));
+      assert.equal(late.code, "ERR_AMI_DUPLICATE_ACTIONID");
+      assert.match(late.message, /timed out and may still be answered/);
     });
 
     it("an invalid value is refused before anything reaches the socket (no header injection)", async () => {
@@ -524,6 +528,58 @@ describe("AMI client", () => {
       const r = await client.send("Originate", { Channel: "Local/100@test", Application: "Wait", Data: "1" });
       assert.equal(r.response.get("Response"), "Success");
       assert.ok(!states.some((s) => s.state === "reconnecting"));
+    });
+
+    /** A session held by a synchronous Originate, as Asterisk holds it: nothing else is answered until the call is. */
+    function blockingPbx(srv: FakeAmi, ringMs: number): { pings: () => number } {
+      let heldUntil = 0;
+      const waiting: Array<() => void> = [];
+      let pings = 0;
+      srv.onAction = (action, s) => {
+        const name = action.get("Action");
+        if (name === "Ping") pings++;
+        const answer = (): void =>
+          name === "Originate"
+            ? s.respond(action, [["Response", "Success"], ["Message", "Originate successfully queued"]])
+            : s.respond(action, [["Response", "Success"], ["Ping", "Pong"]]);
+        if (name === "Originate") {
+          heldUntil = Date.now() + ringMs;
+          setTimeout(() => {
+            answer();
+            for (const w of waiting.splice(0)) w();
+          }, ringMs);
+        } else if (Date.now() < heldUntil) waiting.push(answer);
+        else answer();
+      };
+      return { pings: () => pings };
+    }
+
+    it("a synchronous Originate's own timeout counts after its ring time, even when the caller sets one", async () => {
+      const srv = await fake();
+      blockingPbx(srv, 600);
+      const { client, states } = makeClient(srv.port, { keepaliveInterval: 50, keepaliveTimeout: 100 });
+      await ready(client);
+      // Timeout (ring time) 800 ms; the caller's 200 ms is on top of it, not instead of it.
+      const r = await client.send("Originate", { Channel: "Local/100@test", Application: "Wait", Data: "1", Timeout: 800 }, { timeout: 200 });
+      assert.equal(r.response.get("Response"), "Success");
+      assert.ok(!states.some((s) => s.state === "reconnecting"));
+    });
+
+    it("a synchronous Originate that times out leaves the session to Asterisk: no keepalive drop, the other actions are answered", async () => {
+      const srv = await fake();
+      const pbx = blockingPbx(srv, 900);
+      const { client, states } = makeClient(srv.port, { keepaliveInterval: 50, keepaliveTimeout: 100 });
+      await ready(client);
+      const pingsBefore = pbx.pings();
+      const originate = client.send("Originate", { Channel: "Local/100@test", Application: "Wait", Data: "1", Timeout: 300 }, { timeout: 200 });
+      const other = client.send("Getvar", { Variable: "X" }, { timeout: 2000 }); // behind it, as in Asterisk's session
+      const err = await rejection(originate);
+      assert.equal(err.code, "ERR_AMI_TIMEOUT");
+      assert.match(err.message, /the call may yet go ahead/);
+      await other; // answered once the Originate is: the session was not dropped
+      assert.ok(!states.some((s) => s.state === "reconnecting"), `states: ${states.map((s) => s.state)}`);
+      assert.equal(srv.sessions.length, 1);
+      await waitFor(() => pbx.pings() > pingsBefore, 2000, "the keepalive to resume after the late answer");
     });
 
     it("a frame over the size limit is a protocol error: the client drops the session and reconnects", async () => {
