@@ -13,6 +13,7 @@ import { AmiMessage } from "./message";
  */
 
 export type CallStep = "ringing" | "answered" | "ended" | "hold" | "unhold" | "transfer";
+/** new: nobody rung yet (dialplan, IVR, queue); ringing: a party rings; answered: a party answered. */
 export type CallState = "new" | "ringing" | "answered" | "ended";
 export type Direction = "inbound" | "outbound" | "internal";
 export type Disposition = "ANSWERED" | "NO ANSWER" | "BUSY" | "CANCELLED" | "FAILED";

@@ -48,7 +48,8 @@ describe("call and presence tracking on a live client", () => {
     const tracking = trackCalls(client, (u) => updates.push(u));
     client.connect();
     await waitFor(() => tracking.tracker.size === 2, 3000, "seeded calls");
-    assert.ok(tracking.tracker.snapshot().every((c) => c.seeded && c.state === "answered"));
+    // One channel each, up: the PBX has them (an IVR, voicemail); no party answered that we know of.
+    assert.ok(tracking.tracker.snapshot().every((c) => c.seeded && c.state === "new" && c.pbxAnsweredAt !== undefined));
     srv.broadcast([["Event", "Hangup"], ["Channel", "PJSIP/6001-1"], ["Uniqueid", "5.1"], ["Linkedid", "5.1"], ["Cause", "16"]]);
     await waitFor(() => updates.length === 1);
     assert.equal(updates[0].step, "ended");
