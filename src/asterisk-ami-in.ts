@@ -1,3 +1,4 @@
+import { decodeAgiEnv } from "./ami";
 import type { AmiMessage } from "./ami";
 import { FieldCondition, FilterError, NameMode, compileConditions, compileNameFilter } from "./node-red/event-filter";
 import type { AmiServerNode } from "./node-red/connection";
@@ -74,6 +75,11 @@ export = function (RED: NodeAPI): void {
       (event, gap) => {
         const ami: Record<string, unknown> = { server: connection.label, event: event.event };
         if (gap > 0) ami.dropped = gap;
+        // The channel's AGI environment, URL-encoded in Env: decoded for the IVR that starts here.
+        if (event.event === "AsyncAGIStart") {
+          const env = event.get("Env");
+          if (env !== undefined) ami.agiEnv = decodeAgiEnv(env);
+        }
         node.send({ topic: event.event, payload: event.toObject(), ami } as NodeMessage);
       },
       { limit },

@@ -94,6 +94,11 @@ export function toHeaders(fields: ActionFields, action?: string): HeaderList {
           throw invalid(action, `a variable name in "${key}" contains a CR, LF or NUL character`);
         }
         const s = scalar(`${key}.${name}`, value[name], action);
+        // Asterisk splits every Variable header on commas: "a,B=x" would set a second variable
+        // (or a dialplan function such as CALLERID(name)) that the object never named.
+        if (name.includes(",") || (s !== undefined && s.includes(","))) {
+          throw invalid(action, `variable ${JSON.stringify(name)} in "${key}" contains a comma, which Asterisk reads as the start of another variable`);
+        }
         if (s !== undefined) out.push([key, `${name}=${s}`]);
       }
     } else {

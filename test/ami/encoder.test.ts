@@ -24,10 +24,10 @@ describe("AMI action encoder", () => {
   });
 
   it("turns arrays into repeated headers and a Variable object into one header per variable", () => {
-    const bytes = encodeAction("Originate", { Channel: "Local/1@t", Variable: { A: "1,2", B: 3 }, Codecs: ["ulaw", "alaw"] });
+    const bytes = encodeAction("Originate", { Channel: "Local/1@t", Variable: { A: "1;2", B: 3 }, Codecs: ["ulaw", "alaw"] });
     assert.equal(
       bytes.toString(),
-      "Action: Originate\r\nChannel: Local/1@t\r\nVariable: A=1,2\r\nVariable: B=3\r\nCodecs: ulaw\r\nCodecs: alaw\r\n\r\n",
+      "Action: Originate\r\nChannel: Local/1@t\r\nVariable: A=1;2\r\nVariable: B=3\r\nCodecs: ulaw\r\nCodecs: alaw\r\n\r\n",
     );
     assert.equal(encodeAction("Originate", { Variable: ["A=1", "B=2"] }).toString(), "Action: Originate\r\nVariable: A=1\r\nVariable: B=2\r\n\r\n");
   });
@@ -45,6 +45,9 @@ describe("AMI action encoder", () => {
     refused(() => encodeAction("Hangup", { Channel: "a\0b" }), /"Channel"/);
     refused(() => encodeAction("Originate", { Variable: { X: "1\r\nAction: Command" } }), /"Variable\.X"/);
     refused(() => encodeAction("Originate", { Variable: { "X\r\nY": "1" } }), /variable name in "Variable"/);
+    // Asterisk splits a Variable header on commas: the value would set CALLERID(name) as well.
+    refused(() => encodeAction("Originate", { Variable: { NOTE: "hi,CALLERID(name)=Spoofed" } }), /variable "NOTE" in "Variable" contains a comma/);
+    refused(() => encodeAction("Originate", { Variable: { "A,B": "1" } }), /contains a comma/);
     refused(() => encodeAction("Originate", { Codecs: ["ulaw", "alaw\r\nAction: Logoff"] }), /"Codecs"/);
     refused(() => encodeAction("Ping", {}, "id\r\nAction: Originate"), /"ActionID"/);
     refused(() => encodeAction("Ping\r\nAction: Originate", {}), /"Action"/);

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { startPbx } from "../../simulator";
 import { ADMIN, Msg, TAB as tab, amiAction, amiIn, amiNodes, calls, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusesOf, waitConnected, waitFor } from "./harness";
 
@@ -57,6 +59,23 @@ describe("ami in node", function () {
     assert.equal(nc.payload.Uniqueid, "1795663249.98");
     assert.equal(nc.ami.server, `127.0.0.1:${pbx.port}`);
     assert.ok(got["o-all"].length >= 8);
+  });
+
+  it("decodes the Env of AsyncAGIStart into msg.ami.agiEnv (capture async-agi), the payload staying as sent", async () => {
+    const raw = fs.readFileSync(path.join(__dirname, "..", "..", "..", "test", "fixtures", "captures", "async-agi.raw"), "latin1");
+    const env = /^Env: (.*)\r$/m.exec(raw)?.[1] ?? assert.fail("the capture has an Env");
+    await helper.load(amiNodes, [tab, server("s1", pbx.port), amiIn("agi", "s1", { names: ["AsyncAGIStart"] }, ["out"]), sink("out")], { s1: ADMIN });
+    const got = collect("out");
+    await waitConnected("s1");
+    pbx.emitEvent({ Event: "AsyncAGIStart", Channel: "Local/200@test-0000003a;2", Env: env });
+    pbx.emitEvent({ Event: "AsyncAGIStart", Channel: "Local/200@test-0000003b;2" });
+    await waitFor(() => got.length === 2, "both events");
+    assert.equal(got[0].payload.Env, env, "the payload keeps the header as Asterisk sent it");
+    assert.equal(got[0].ami.agiEnv.agi_request, "async");
+    assert.equal(got[0].ami.agiEnv.agi_channel, "Local/200@test-0000003a;2");
+    assert.equal(got[0].ami.agiEnv.agi_version, "22.10.1");
+    assert.equal(got[0].ami.agiEnv.agi_callerid, "unknown");
+    assert.equal(got[1].ami.agiEnv, undefined, "no Env, no agiEnv");
   });
 
   it("tags events with the server so flows with several PBXs tell them apart", async () => {
