@@ -45,6 +45,8 @@ describe("reliability: security", function () {
       ["Variable value", "ue", { payload: { Variable: { A: `1${inject}` } } }, /header "Variable\.A" contains a CR, LF or NUL/],
       ["Variable name", "ue", { payload: { Variable: { [`A${inject}B`]: "1" } } }, /a variable name in "Variable" contains a CR, LF or NUL character/],
       ["Variable entry in a list", "ue", { payload: { Variable: ["A=1", `B=2${inject}`] } }, /header "Variable" contains a CR, LF or NUL/],
+      // Asterisk splits Variable headers on commas: a second variable (here a dialplan function) would be set.
+      ["Variable value with a comma", "ue", { payload: { Variable: { NOTE: "hi,CALLERID(name)=Boss" } } }, /variable "NOTE" in "Variable" contains a comma/],
       ["typed field from msg", "ue", { payload: {}, body: `x${inject}` }, /header "Body" contains a CR, LF or NUL/],
       ["action name from msg", "any", { payload: { Action: `Ping${inject}` } }, /invalid action: header "Action" contains a CR, LF or NUL character/],
       ["fixed node, payload.Action", "ping", { payload: { Action: "Originate", Channel: "Local/100@test", Application: "System", Data: "id" } }, /msg\.payload\.Action "Originate" differs from this node's action "Ping"/],
