@@ -4,8 +4,9 @@ import { AmiFramer, parseFrame } from "../src/ami/parser";
 
 /**
  * Call tracking cost: memory per live call with 10,000 concurrent calls, and CPU per event during
- * a flood of complete call lifecycles — against parsing the same events alone, in the same run.
- * Run with --expose-gc (npm run bench does).
+ * a flood of complete call lifecycles, on an empty tracker and on one holding the 10,000 live
+ * calls — against parsing the same events alone, in the same run. Run with --expose-gc (npm run
+ * bench does).
  */
 const CONCURRENT = Number(process.env.BENCH_CALLS ?? 10_000);
 const FLOOD_CALLS = Number(process.env.BENCH_FLOOD_CALLS ?? 20_000);
@@ -66,8 +67,10 @@ const flood: string[] = [];
 for (let i = 0; i < FLOOD_CALLS; i++) flood.push(...callEvents(CONCURRENT + i, i % 3 !== 0), ...endEvents(CONCURRENT + i));
 const text = flood.join("");
 const wanted = new Set<string>(CALL_EVENTS);
-function run(track: boolean): { eps: number; ended: number } {
+/** Events/s through the parser alone, or parser + tracker (empty, or already holding the concurrent calls). */
+function run(track: boolean, live = false): { eps: number; ended: number } {
   const t = new CallTracker();
+  if (live) for (const m of messages) t.handle(m);
   let ended = 0;
   const started = performance.now();
   const n = parseAll(text, (m) => {
@@ -78,7 +81,9 @@ function run(track: boolean): { eps: number; ended: number } {
 run(true); // warm-up
 const parseOnly = run(false);
 const tracked = run(true);
-if (tracked.ended !== FLOOD_CALLS) throw new Error(`expected ${FLOOD_CALLS} ended calls, got ${tracked.ended}`);
+const trackedLive = run(true, true);
+for (const r of [tracked, trackedLive]) if (r.ended !== FLOOD_CALLS) throw new Error(`expected ${FLOOD_CALLS} ended calls, got ${r.ended}`);
+const perEvent = (r: { eps: number }): string => `${(1e6 / r.eps - 1e6 / parseOnly.eps).toFixed(2)} µs per event for tracking`;
 console.log(
-  `call tracking during a flood (${flood.length} events, ${FLOOD_CALLS} calls): parse only ${Math.round(parseOnly.eps)} events/s, parse + track ${Math.round(tracked.eps)} events/s (${(tracked.eps / parseOnly.eps).toFixed(2)} x parse only, ${(1e6 / tracked.eps - 1e6 / parseOnly.eps).toFixed(2)} µs per event for tracking)`,
+  `call tracking during a flood (${flood.length} events, ${FLOOD_CALLS} calls): parse only ${Math.round(parseOnly.eps)} events/s, parse + track ${Math.round(tracked.eps)} events/s (${(tracked.eps / parseOnly.eps).toFixed(2)} x parse only, ${perEvent(tracked)}); with ${CONCURRENT} calls live meanwhile ${Math.round(trackedLive.eps)} events/s (${(trackedLive.eps / parseOnly.eps).toFixed(2)} x parse only, ${perEvent(trackedLive)})`,
 );
