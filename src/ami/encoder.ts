@@ -24,6 +24,8 @@ const VARIABLE_KEYS = new Set(["variable"]);
 const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
 // eslint-disable-next-line no-control-regex
 const VALID_KEY = /^[^\x00-\x20\x7f:]+$/;
+/** Half of a UTF-16 surrogate pair without its other half: it has no UTF-8 form (it would be sent as U+FFFD). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** An ordered list of [name, value] headers, already validated. */
 export type HeaderList = Array<[string, string]>;
@@ -39,6 +41,9 @@ function scalar(key: string, value: FieldValue, action: string | undefined): str
   else throw invalid(action, `header "${key}" must be a string, number or boolean, not ${describe(value)}`);
   if (FORBIDDEN_IN_VALUE.test(s)) {
     throw invalid(action, `header "${key}" contains a CR, LF or NUL character (it would inject AMI headers)`);
+  }
+  if (LONE_SURROGATE.test(s)) {
+    throw invalid(action, `header "${key}" contains a lone UTF-16 surrogate, which has no UTF-8 form (it would arrive changed)`);
   }
   return s;
 }
@@ -60,6 +65,7 @@ export function checkKey(key: string, action?: string): void {
   if (!VALID_KEY.test(key)) {
     throw invalid(action, `header name ${JSON.stringify(key)} contains a colon, space or control character`);
   }
+  if (LONE_SURROGATE.test(key)) throw invalid(action, "a header name contains a lone UTF-16 surrogate, which has no UTF-8 form");
 }
 
 /**
@@ -93,6 +99,7 @@ export function toHeaders(fields: ActionFields, action?: string): HeaderList {
         if (FORBIDDEN_IN_VALUE.test(name)) {
           throw invalid(action, `a variable name in "${key}" contains a CR, LF or NUL character`);
         }
+        if (LONE_SURROGATE.test(name)) throw invalid(action, `a variable name in "${key}" contains a lone UTF-16 surrogate`);
         const s = scalar(`${key}.${name}`, value[name], action);
         // Asterisk splits every Variable header on commas: "a,B=x" would set a second variable
         // (or a dialplan function such as CALLERID(name)) that the object never named.

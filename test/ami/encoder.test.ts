@@ -48,6 +48,11 @@ describe("AMI action encoder", () => {
     // Asterisk splits a Variable header on commas: the value would set CALLERID(name) as well.
     refused(() => encodeAction("Originate", { Variable: { NOTE: "hi,CALLERID(name)=Spoofed" } }), /variable "NOTE" in "Variable" contains a comma/);
     refused(() => encodeAction("Originate", { Variable: { "A,B": "1" } }), /contains a comma/);
+    // Half a surrogate pair has no UTF-8 form: Buffer.from would send U+FFFD instead, a silent change.
+    refused(() => encodeAction("UserEvent", { Note: "a\uD83D" }), /"Note" contains a lone UTF-16 surrogate/);
+    refused(() => encodeAction("UserEvent", { ["K\uDE00"]: "1" }), /header name contains a lone UTF-16 surrogate/);
+    refused(() => encodeAction("Originate", { Variable: { ["V\uD83D"]: "1" } }), /variable name in "Variable" contains a lone UTF-16 surrogate/);
+    assert.match(encodeAction("UserEvent", { Note: "smile \uD83D\uDE42" }).toString(), /Note: smile 🙂\r\n/, "a whole pair is fine");
     refused(() => encodeAction("Originate", { Codecs: ["ulaw", "alaw\r\nAction: Logoff"] }), /"Codecs"/);
     refused(() => encodeAction("Ping", {}, "id\r\nAction: Originate"), /"ActionID"/);
     refused(() => encodeAction("Ping\r\nAction: Originate", {}), /"Action"/);
