@@ -1,4 +1,4 @@
-import { encoderProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
+import { encoderDefectProperty, encoderProperty, encoderValidProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
 import * as fc from "fast-check";
 
 /** npm run fuzz [-- cases]: runs each property for the given number of cases (default 1,000,000). */
@@ -9,6 +9,8 @@ for (const [name, property] of [
   ["parser: chunking", parserChunkingProperty],
   ["parser: garbage", parserGarbageProperty],
   ["encoder: no injection", encoderProperty],
+  ["encoder: valid actions accepted, parsed back exactly", encoderValidProperty],
+  ["encoder: one defect refused", encoderDefectProperty],
 ] as const) {
   const started = Date.now();
   fc.assert(property as fc.IProperty<unknown>, { numRuns: cases, seed });

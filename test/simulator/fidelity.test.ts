@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { startPbx, SimulatedPbx, PbxOptions } from "../../simulator";
-import { comparable, diff, replay, splitMessages } from "./replay";
+import { closeDiff, comparable, diff, replay, splitMessages } from "./replay";
 
 /** Dialplan waits and client pauses both run at 1/20 of the capture's time. */
 const SCALE = 0.05;
@@ -17,6 +19,13 @@ interface Scenario {
    * the reason: values Asterisk computes on another thread, or state the lab had and a fresh PBX has not.
    */
   tolerate?: Record<string, string>;
+  /**
+   * Why this scenario runs at the capture's own pace against the simulator's default settings
+   * (authFailDelayMs included) instead of at SCALE.
+   */
+  realTime?: string;
+  /** Replayed over TLS (the PBX gets the test certificate). */
+  tls?: boolean;
 }
 
 /** A PBX config file next to this test's source (build/test/simulator → test/simulator). */
@@ -30,7 +39,10 @@ const CHANNELVARS = labConfig("lab-channelvars.json");
 
 const SCENARIOS: Scenario[] = [
   { name: "login-ok" },
-  { name: "login-bad-secret" },
+  {
+    name: "login-bad-secret",
+    realTime: "the failed login's one second (authFailDelayMs's default) is compared with the capture's as it is, not scaled",
+  },
   { name: "login-unknown-user" },
   { name: "challenge-auth" },
   { name: "challenge-auth-bad" },
@@ -82,7 +94,10 @@ const SCENARIOS: Scenario[] = [
   { name: "limited-user-events" },
   { name: "hangup-long-call" },
   { name: "two-sessions-events" },
+  { name: "tls-login-ping", tls: true },
 ];
+
+const TLS_DIR = join(__dirname, "..", "..", "..", "test", "fixtures", "tls");
 
 describe("simulated PBX: fidelity to the captures of a real Asterisk 22.10.1", function () {
   this.timeout(30000);
@@ -112,12 +127,21 @@ describe("simulated PBX: fidelity to the captures of a real Asterisk 22.10.1", f
 
   for (const sc of SCENARIOS) {
     it(`answers like the capture: ${sc.name}`, async () => {
-      pbx = await startPbx({ timeScale: SCALE, authFailDelayMs: 1000 * SCALE, ...sc.options });
-      const { streams, expected } = await replay(sc.name, pbx.port, SCALE, sc.settleMs);
+      const scale = sc.realTime ? 1 : SCALE;
+      pbx = await startPbx({
+        ...(sc.realTime ? {} : { timeScale: SCALE, authFailDelayMs: 1000 * SCALE }),
+        ...(sc.tls ? { tls: { key: readFileSync(join(TLS_DIR, "server.key")), cert: readFileSync(join(TLS_DIR, "server.crt")) } } : {}),
+        ...sc.options,
+      });
+      const tlsPort = pbx.tlsPort;
+      const open = sc.tls ? () => tlsConnect({ port: tlsPort ?? 0, host: "127.0.0.1", rejectUnauthorized: false }) : undefined;
+      const result = await replay(sc.name, pbx.port, scale, sc.settleMs, open);
       const problems: string[] = [];
-      for (const [session, want] of expected) {
-        problems.push(...diff(comparable(want), comparable(streams.get(session) ?? ""), `session ${session}:`, sc.tolerate));
+      for (const [session, want] of result.expected) {
+        problems.push(...diff(comparable(want), comparable(result.streams.get(session) ?? ""), `session ${session}:`, sc.tolerate));
       }
+      // Who closed the connection, after which message, and how long after the client's last action.
+      problems.push(...closeDiff(result));
       assert.equal(problems.length, 0, `\n${problems.join("\n\n")}`);
     });
   }
