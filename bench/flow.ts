@@ -9,10 +9,15 @@ import { AmiClient } from "../src/ami/client";
  * Flow benchmark: a real (embedded) Node-RED runtime with this package, ten "ami in" nodes with
  * different filters (names, a list, wildcards, a regex, header conditions) each feeding a counter,
  * and the simulated PBX flooding events from its own process (Asterisk's 100 ms write timeout
- * included: a client that stops reading is dropped). Reported: events/s read, messages/s delivered
- * into the flow, events/s skipped without decoding, events dropped by the ami in backlogs, heap and
- * RSS every 100,000 events; and, from the same PBX in the same run, a bare AmiClient reading the
- * same flood (every event decoded) as the baseline.
+ * included: a client that stops reading is dropped). The headline is events delivered into the
+ * flow: distinct events of the flood that reached at least one node, per second. One event may
+ * reach several nodes (with these filters, 5 of the flood's 7 kinds are wanted and one of each
+ * kind makes 13 messages: 2.6 per event delivered, 1.86 per event flooded), so messages/s is
+ * reported beside it, and so are the messages the ami in backlogs dropped. Also: events/s read
+ * and skipped without decoding, heap and RSS every 100,000 events, and, from the same PBX in the
+ * same run, a bare AmiClient reading the same flood (every event decoded) as the baseline. A run
+ * that lost its session or stopped before the whole flood was read is reported as INCOMPLETE,
+ * without rates.
  *
  * Run as part of `npm run bench`; alone: `node build/bench/flow.js`. BENCH_FLOW_EVENTS sets the
  * flood size (1,000,000 by default, 100,000 when BENCH_EVENTS asks for a short run).
@@ -24,7 +29,11 @@ const EVENTS = Number(process.env.BENCH_FLOW_EVENTS ?? (SHORT ? 100_000 : 1_000_
 const SAMPLE_EVERY = EVENTS >= 500_000 ? 100_000 : 20_000;
 const ADMIN = { username: "admin", secret: "amp111" };
 
-/** The ten nodes' filters; VarSet and Newexten (2 of the flood's 7 kinds) are wanted by none. */
+/**
+ * The ten nodes' filters; VarSet and Newexten (2 of the flood's 7 kinds) are wanted by none. Every
+ * kind a node with header conditions wants is also wanted by a node without conditions, so every
+ * event decoded for the flow is wanted by at least one node.
+ */
 const FILTERS: Array<Record<string, unknown>> = [
   { names: ["Newchannel"] },
   { names: ["Hangup"] },
@@ -37,6 +46,22 @@ const FILTERS: Array<Record<string, unknown>> = [
   { names: ["Newstate"], conditions: [{ field: "ChannelStateDesc", op: "eq", value: "Up" }, { field: "Channel", op: "regex", value: "^Local/" }] },
   { names: ["DialBegin"], conditions: [{ field: "DestChannel", op: "exists" }] },
 ];
+
+/**
+ * The flood's kinds in the simulator's order (simulator/flood.ts: event i is kind i % 7 of call
+ * floor(i / 7), whose Uniqueid is 1795663230.<2 x call + 0 or 1>): a counter tells from a
+ * message's topic and Uniqueid which event of the flood it carries, to count distinct events.
+ */
+const FLOOD_KINDS = ["Newchannel", "VarSet", "DialBegin", "Newexten", "Newstate", "UserEvent", "Hangup"];
+const FLOOD_UNIQUEID = "1795663230.";
+
+/** Set by the counter nodes: which events of the flood reached at least one node. */
+interface Reached {
+  bits: Uint8Array;
+  distinct: number;
+  /** Messages a counter could not map to an event of the flood. */
+  unknown: number;
+}
 
 interface Sample {
   events: number;
@@ -58,8 +83,9 @@ async function runPbx(): Promise<void> {
   process.on("message", async (m: { cmd: string; events?: number }) => {
     if (m.cmd === "flood") {
       const t0 = performance.now();
+      const loggedInBefore = pbx.loggedIn;
       await pbx.flood({ events: m.events ?? 0 });
-      process.send?.({ flooded: m.events, seconds: (performance.now() - t0) / 1000, loggedInAfter: pbx.loggedIn });
+      process.send?.({ flooded: m.events, seconds: (performance.now() - t0) / 1000, loggedInBefore, loggedInAfter: pbx.loggedIn });
     } else if (m.cmd === "close") {
       await pbx.close();
       process.exit(0);
@@ -76,16 +102,32 @@ function runClient(port: number): void {
   let started = 0;
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 20);
+  let lastEventAt = 0;
+  let finished = false;
+  const finish = (incomplete?: string): void => {
+    if (finished) return;
+    finished = true;
+    const seconds = started > 0 ? (performance.now() - started) / 1000 : 0;
+    clearInterval(sampler);
+    clearInterval(stall);
+    process.send?.({ received, incomplete, eventsPerSecond: received / seconds, seconds, peakHeapMB: mb(peakHeap), reconnects: client.stats.reconnects });
+    void client.close().then(() => process.exit(0));
+  };
+  // Without this, a baseline that lost its session (reconnect is off) would wait forever.
+  const stall = setInterval(() => {
+    if (started > 0 && performance.now() - lastEventAt > 15_000) finish(`no event for 15 s after ${received} of ${EVENTS}`);
+  }, 1000);
   client.subscribe("*", () => {
     if (received++ === 0) started = performance.now();
-    if (received === EVENTS) {
-      const seconds = (performance.now() - started) / 1000;
-      clearInterval(sampler);
-      process.send?.({ eventsPerSecond: EVENTS / seconds, seconds, peakHeapMB: mb(peakHeap), reconnects: client.stats.reconnects });
-      void client.close().then(() => process.exit(0));
-    }
+    lastEventAt = performance.now();
+    if (received === EVENTS) finish();
   });
-  client.once("ready", () => setTimeout(() => process.send?.({ ready: true }), 200));
+  client.once("ready", () => {
+    client.on("state", (c: { state: string }) => {
+      if (c.state !== "ready") finish(`session lost (${c.state}) after ${received} of ${EVENTS} events`);
+    });
+    setTimeout(() => process.send?.({ ready: true }), 200);
+  });
   client.connect();
 }
 
@@ -102,16 +144,33 @@ async function runNodeRed(port: number): Promise<void> {
   fs.writeFileSync(
     path.join(counterDir, "bench-counter.js"),
     `module.exports = function (RED) {
+  const KINDS = new Map(${JSON.stringify(FLOOD_KINDS)}.map((k, i) => [k, i]));
+  const PREFIX = ${JSON.stringify(FLOOD_UNIQUEID)};
   function BenchCounter(n) {
     RED.nodes.createNode(this, n);
     const counts = (global.__amiBenchCounts = global.__amiBenchCounts || {});
+    const reached = global.__amiBenchReached;
     counts[n.id] = 0;
-    this.on("input", (msg, send, done) => { counts[n.id]++; done(); });
+    this.on("input", (msg, send, done) => {
+      counts[n.id]++;
+      const kind = KINDS.get(msg.topic);
+      const uid = msg.payload && msg.payload.Uniqueid;
+      const i = kind !== undefined && typeof uid === "string" && uid.startsWith(PREFIX) ? ${FLOOD_KINDS.length} * Math.floor(Number(uid.slice(PREFIX.length)) / 2) + kind : -1;
+      if (i >= 0 && i < reached.bits.length) {
+        if (reached.bits[i] === 0) {
+          reached.bits[i] = 1;
+          reached.distinct++;
+        }
+      } else reached.unknown++;
+      done();
+    });
   }
   RED.nodes.registerType("bench-counter", BenchCounter);
 };\n`,
   );
   fs.writeFileSync(path.join(counterDir, "bench-counter.html"), `<script type="text/javascript">RED.nodes.registerType("bench-counter",{category:"function",defaults:{},inputs:1,outputs:0});</script>\n`);
+  const reached: Reached = { bits: new Uint8Array(EVENTS), distinct: 0, unknown: 0 };
+  (global as unknown as { __amiBenchReached: Reached }).__amiBenchReached = reached;
   const RED = require(require.resolve("node-red", { paths: [ROOT] }));
   const server = http.createServer();
   const flow: Array<Record<string, unknown>> = [
@@ -156,7 +215,9 @@ async function runNodeRed(port: number): Promise<void> {
   const gc = (global as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
-  const base = { received: client.stats.eventsReceived, skipped: client.stats.eventsSkipped, delivered: delivered() };
+  const base = { received: client.stats.eventsReceived, skipped: client.stats.eventsSkipped, delivered: delivered(), reconnects: client.stats.reconnects };
+  reached.bits.fill(0);
+  reached.distinct = reached.unknown = 0;
   const samples: Sample[] = [];
   let lastData = 0;
   let maxDataGap = 0;
@@ -170,18 +231,29 @@ async function runNodeRed(port: number): Promise<void> {
   loopDelay.enable();
   let started = 0;
   let nextSample = SAMPLE_EVERY;
+  let stalled = false;
+  let progress = { at: performance.now(), got: 0, delivered: 0 };
   process.send?.({ ready: true });
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
       const got = client.stats.eventsReceived - base.received;
       if (got > 0 && started === 0) started = performance.now();
+      const now = performance.now();
+      if (got !== progress.got || delivered() !== progress.delivered) progress = { at: now, got, delivered: delivered() };
+      else if (started > 0 && now - progress.at > 15_000) {
+        // Nothing read and nothing delivered for 15 s: the flood will not complete.
+        stalled = true;
+        clearInterval(poll);
+        resolve();
+        return;
+      }
       while (got >= nextSample) {
         const m = process.memoryUsage();
         samples.push({ events: nextSample, seconds: (performance.now() - started) / 1000, heapMB: mb(m.heapUsed), rssMB: mb(m.rss) });
         nextSample += SAMPLE_EVERY;
       }
       const idle = backlogs().every((b) => b.queued === 0 && b.inFlight === 0);
-      if ((got >= EVENTS || client.stats.reconnects > 0) && idle) {
+      if ((got >= EVENTS || client.stats.reconnects > base.reconnects) && idle) {
         clearInterval(poll);
         resolve();
       }
@@ -197,14 +269,19 @@ async function runNodeRed(port: number): Promise<void> {
   process.send?.({
     received: got,
     seconds,
+    stalled,
     eventsPerSecond: got / seconds,
     delivered: dels,
     deliveredPerSecond: dels / seconds,
+    decoded: got - skipped,
     eventsIntoFlowPerSecond: (got - skipped) / seconds,
+    reached: reached.distinct,
+    reachedPerSecond: reached.distinct / seconds,
+    unknown: reached.unknown,
     skipped,
     skippedPerSecond: skipped / seconds,
     dropped,
-    reconnects: client.stats.reconnects,
+    reconnects: client.stats.reconnects - base.reconnects,
     heapBeforeMB: mb(heapBefore),
     heapAfterMB: mb(heapAfter),
     samples,
@@ -248,21 +325,47 @@ async function main(): Promise<void> {
   await new Promise((res) => red.proc.once("exit", res));
 
   const k = (n: number) => Math.round(n).toLocaleString("en-US");
+  // Complete: every event of the flood read on one session that the PBX still had at the end.
+  const problems: string[] = [];
+  if (r.received < EVENTS) problems.push(`Node-RED read ${k(r.received)} of ${k(EVENTS)} events`);
+  if (r.reconnects > 0) problems.push(`Node-RED lost its session ${r.reconnects} time(s)`);
+  if (flood.loggedInAfter < flood.loggedInBefore) problems.push(`the PBX dropped the session (write timeout): ${flood.loggedInBefore} logged in before the flood, ${flood.loggedInAfter} after`);
+  if (r.stalled) problems.push("nothing was read or delivered for 15 s");
+  const baseProblem = baseline.incomplete ? `baseline incomplete: ${baseline.incomplete}` : undefined;
+  const complete = problems.length === 0;
+  const perEvent = r.reached > 0 ? r.delivered / r.reached : 0;
+
   console.log("");
   console.log(`Flow benchmark: ${k(EVENTS)} events flooded by the simulated PBX (own process, 100 ms write timeout) into Node-RED ${require(require.resolve("node-red/package.json", { paths: [ROOT] })).version}: 10 ami in nodes (names, list, wildcards, regex, header conditions) -> counter nodes`);
-  console.log(`${"what".padEnd(52)} ${"value".padStart(14)}`);
-  const row = (what: string, value: string) => console.log(`${what.padEnd(52)} ${value.padStart(14)}`);
-  row("baseline: bare AmiClient, every event decoded", `${k(baseline.eventsPerSecond)} ev/s`);
-  row("Node-RED: events read from the socket", `${k(r.eventsPerSecond)} ev/s`);
-  row("Node-RED: events decoded for the flow", `${k(r.eventsIntoFlowPerSecond)} ev/s`);
-  row("Node-RED: messages delivered into the flow", `${k(r.deliveredPerSecond)} msg/s`);
-  row("Node-RED: events skipped without decoding", `${k(r.skippedPerSecond)} ev/s`);
-  row("Node-RED: events dropped by ami in backlogs", k(r.dropped));
-  row("Node-RED: sessions lost (PBX write timeout)", String(r.reconnects + (flood.loggedInAfter === 0 ? 0 : 0)));
-  row("Node-RED / baseline (events read)", `${(r.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}`);
+  if (complete) {
+    console.log(
+      `RESULT: ${k(r.reachedPerSecond)} events/s delivered into the flow (${k(r.reached)} distinct events reached at least one node in ${r.seconds.toFixed(2)} s), ` +
+        `${k(r.deliveredPerSecond)} messages/s (${perEvent.toFixed(2)} per event delivered); dropped by the backlogs: ${k(r.dropped)} messages, ${k(r.decoded - r.reached)} events reached no node`,
+    );
+  } else {
+    console.log(`RESULT: INCOMPLETE RUN, no rates reported: ${problems.join("; ")}.`);
+    console.log(`  counted until it ended (${r.seconds.toFixed(2)} s): ${k(r.received)} events read, ${k(r.reached)} reached a node, ${k(r.delivered)} messages delivered, ${k(r.dropped)} dropped by the backlogs`);
+  }
+  console.log(`${"what".padEnd(56)} ${"value".padStart(16)}`);
+  const row = (what: string, value: string) => console.log(`${what.padEnd(56)} ${value.padStart(16)}`);
+  const rate = (n: number, unit: string) => (complete ? `${k(n)} ${unit}` : "(incomplete)");
+  row("baseline: bare AmiClient, every event decoded", baseProblem ? "(incomplete)" : `${k(baseline.eventsPerSecond)} ev/s`);
+  row("Node-RED: events read from the socket", rate(r.eventsPerSecond, "ev/s"));
+  row("Node-RED: events decoded for the flow (wanted by a node)", rate(r.eventsIntoFlowPerSecond, "ev/s"));
+  row("Node-RED: events delivered (reached >= 1 node)", rate(r.reachedPerSecond, "ev/s"));
+  row("Node-RED: messages delivered (over the 10 nodes)", rate(r.deliveredPerSecond, "msg/s"));
+  row("Node-RED: events skipped without decoding", rate(r.skippedPerSecond, "ev/s"));
+  row("Node-RED: events read / decoded / delivered", `${k(r.received)} / ${k(r.decoded)} / ${k(r.reached)}`);
+  row("Node-RED: messages dropped by ami in backlogs", k(r.dropped));
+  row("Node-RED: events decoded that reached no node", k(r.decoded - r.reached));
+  row("Node-RED: sessions lost (client reconnects)", String(r.reconnects));
+  row("PBX: sessions logged in before -> after the flood", `${flood.loggedInBefore} -> ${flood.loggedInAfter}`);
+  row("Node-RED / baseline (events read)", complete && !baseProblem ? `${(r.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}` : "(incomplete)");
   row("heap after gc, before -> after the flood", `${r.heapBeforeMB} -> ${r.heapAfterMB} MB`);
   row("Node-RED: longest gap between socket reads", `${r.maxReadGapMs} ms`);
   row("Node-RED: longest event-loop delay", `${r.maxLoopDelayMs} ms`);
+  if (baseProblem) console.log(baseProblem);
+  if (r.unknown > 0) console.log(`note: ${k(r.unknown)} messages carried no event of the flood (not counted as events delivered)`);
   console.log(`messages per node: ${r.perNode.join(", ")} (delivered ${k(r.delivered)} in ${r.seconds.toFixed(2)} s)`);
   console.log("heapUsed / RSS over the flood:");
   for (const s of r.samples as Sample[]) console.log(`  ${k(s.events).padStart(9)} events  ${s.seconds.toFixed(2).padStart(6)} s  heap ${String(s.heapMB).padStart(6)} MB  RSS ${String(s.rssMB).padStart(6)} MB`);
