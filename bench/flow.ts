@@ -20,12 +20,15 @@ import { AmiClient } from "../src/ami/client";
  * without rates.
  *
  * Run as part of `npm run bench`; alone: `node build/bench/flow.js`. BENCH_FLOW_EVENTS sets the
- * flood size (1,000,000 by default, 100,000 when BENCH_EVENTS asks for a short run).
+ * flood size (1,000,000 by default, 100,000 when BENCH_EVENTS asks for a short run);
+ * BENCH_TRACE_GC=1 traces Node-RED's garbage collector, BENCH_CPU_PROF=dir writes its CPU profile there.
  */
 
 const ROOT = path.join(__dirname, "..", "..");
 const SHORT = Number(process.env.BENCH_EVENTS ?? 400_000) < 400_000;
 const EVENTS = Number(process.env.BENCH_FLOW_EVENTS ?? (SHORT ? 100_000 : 1_000_000));
+/** Events flooded before the measured flood, to warm the JIT up (not measured). */
+const WARMUP_EVENTS = Math.min(100_000, Math.max(20_000, Math.floor(EVENTS / 10)));
 const SAMPLE_EVERY = EVENTS >= 500_000 ? 100_000 : 20_000;
 const ADMIN = { username: "admin", secret: "amp111" };
 
@@ -192,8 +195,9 @@ async function runNodeRed(port: number): Promise<void> {
       reconnectMax: 5,
     },
   ];
-  FILTERS.forEach((f, i) => {
-    flow.push({ id: `in${i}`, type: "asterisk-ami-in", z: "tab", x: 100, y: 40 * i + 40, server: "s1", name: "", nameMode: "list", names: [], regex: "", conditions: [], backlog: "", wires: [[`count${i}`]], ...f });
+  FILTERS.forEach((f0, i) => {
+    const f = process.env.BENCH_NOCOND ? { ...f0, conditions: [] } : f0;
+    flow.push({ id: `in${i}`, type: "asterisk-ami-in", z: "tab", x: 100, y: 40 * i + 40, server: "s1", name: "", nameMode: "list", names: [], regex: "", conditions: [], backlog: process.env.BENCH_BACKLOG ?? "", wires: [[`count${i}`]], ...f });
     flow.push({ id: `count${i}`, type: "bench-counter", z: "tab", x: 300, y: 40 * i + 40, wires: [] });
   });
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow));
@@ -203,15 +207,31 @@ async function runNodeRed(port: number): Promise<void> {
   for (let i = 0; i < 500 && !RED.nodes.getNode("s1"); i++) await new Promise((r) => setTimeout(r, 20));
   if (!RED.nodes.getNode("s1")) throw new Error(`the flow did not start: ${JSON.stringify(RED.nodes.getNodeList?.().map((n: { id: string; err?: string }) => [n.id, n.err]))}`);
   const connection = RED.nodes.getNode("s1").connection;
-  for (let i = 0; connection.state !== "ready"; i++) {
-    if (i > 500) throw new Error(`no AMI session: ${JSON.stringify(connection.status)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await new Promise((r) => setTimeout(r, 300));
-  const client = connection.amiClient;
+  const sessionReady = async (): Promise<void> => {
+    for (let i = 0; connection.state !== "ready"; i++) {
+      if (i > 500) throw new Error(`no AMI session: ${JSON.stringify(connection.status)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  };
+  await sessionReady();
   const counts = (global as unknown as { __amiBenchCounts: Record<string, number> }).__amiBenchCounts;
   const delivered = (): number => Object.values(counts).reduce((a, b) => a + b, 0);
   const backlogs = () => FILTERS.map((_f, i) => RED.nodes.getNode(`in${i}`).amiBacklog);
+  // Warm-up, as benchmarks of a JIT-compiled runtime do: a first flood, not measured, so that the
+  // measured one meets compiled code (a Node-RED that runs for months is warm). Cold, the first
+  // turns read 2 MiB each several times slower, and the PBX may even drop the session (reported).
+  process.send?.({ warm: true });
+  const warmed = await new Promise<{ flooded: number; dropped: boolean }>((resolve) => process.once("message", resolve));
+  for (let quiet = 0, last = -1; quiet < 10; ) {
+    await new Promise((r) => setTimeout(r, 20));
+    const now = (connection.amiClient?.stats.eventsReceived ?? 0) + delivered();
+    const idle = backlogs().every((b) => b.queued === 0 && b.inFlight === 0);
+    quiet = now === last && idle ? quiet + 1 : 0;
+    last = now;
+  }
+  if (warmed.dropped) await sessionReady();
+  const client = connection.amiClient;
   const gc = (global as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -226,13 +246,48 @@ async function runNodeRed(port: number): Promise<void> {
     if (lastData > 0) maxDataGap = Math.max(maxDataGap, now - lastData);
     lastData = now;
   });
-  const { monitorEventLoopDelay } = await import("node:perf_hooks");
+  const { monitorEventLoopDelay, performance: perf } = await import("node:perf_hooks");
+  const eluBefore = perf.eventLoopUtilization();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let started = 0;
   let nextSample = SAMPLE_EVERY;
   let stalled = false;
   let progress = { at: performance.now(), got: 0, delivered: 0 };
+  // BENCH_DEBUG=1: every 100 ms, the ami in windows, what waits, drops and deliveries so far.
+  const trace: string[] = [];
+  const tracer = process.env.BENCH_DEBUG
+    ? setInterval(() => {
+        const b = backlogs();
+        const sum = (f: (x: (typeof b)[number]) => number) => b.reduce((n, x) => n + f(x), 0);
+        trace.push(`${(performance.now() - started).toFixed(0)}ms read=${client.stats.eventsReceived - base.received} win=${sum((x) => x.window)} queued=${sum((x) => x.queued)} dropped=${sum((x) => x.dropped)} delivered=${delivered() - base.delivered} cost(us)=${b.map((x) => Math.round(x.costMs * 1000)).join("/")} win=${b.map((x) => x.window).join("/")}`);
+      }, 100)
+    : undefined;
+  // BENCH_DEBUG=1: turns of the event loop that took over 50 ms, and what was read in them.
+  const longTurns: string[] = [];
+  let turnAt = performance.now();
+  let turnBytes = 0;
+  let turnChunks = 0;
+  let turning = !!process.env.BENCH_DEBUG;
+  let readStart = 0;
+  let turnReadMs = 0;
+  let totalReadMs = 0;
+  client.socket?.prependListener("data", () => (readStart = performance.now()));
+  client.socket?.on("data", (chunk: Buffer) => {
+    turnBytes += chunk.length;
+    turnChunks++;
+    const t = performance.now() - readStart;
+    turnReadMs += t;
+    totalReadMs += t;
+  });
+  const turn = (): void => {
+    const now = performance.now();
+    if (now - turnAt > 50 && longTurns.length < 40) longTurns.push(`${(now - started).toFixed(0)}ms: turn ${(now - turnAt).toFixed(1)} ms, read ${turnChunks} chunks ${turnBytes} B in ${turnReadMs.toFixed(1)} ms`);
+    turnAt = now;
+    turnBytes = turnChunks = turnReadMs = 0;
+    if (turning) setImmediate(turn);
+  };
+  if (turning) setImmediate(turn);
   process.send?.({ ready: true });
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
@@ -259,6 +314,14 @@ async function runNodeRed(port: number): Promise<void> {
       }
     }, 5);
   });
+  turning = false;
+  if (tracer) {
+    clearInterval(tracer);
+    console.log(trace.join("\n"));
+    console.log(longTurns.join("\n"));
+    console.log(`time in the socket's data handlers: ${totalReadMs.toFixed(0)} ms`);
+  }
+  const elu = perf.eventLoopUtilization(eluBefore);
   const seconds = (performance.now() - started) / 1000;
   const got = client.stats.eventsReceived - base.received;
   const skipped = client.stats.eventsSkipped - base.skipped;
@@ -287,6 +350,7 @@ async function runNodeRed(port: number): Promise<void> {
     samples,
     maxReadGapMs: Math.round(maxDataGap),
     maxLoopDelayMs: Math.round(loopDelay.max / 1e6),
+    loopUtilization: elu.utilization,
     windows: backlogs().map((b) => b.window),
     perNode: FILTERS.map((_f, i) => counts[`count${i}`]),
   });
@@ -316,7 +380,16 @@ async function main(): Promise<void> {
   await pbx.next();
   await new Promise((r) => base.proc.once("exit", r));
   // Node-RED with ten ami in nodes.
-  const red = child(["node-red", String(port)], ["--expose-gc", ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : [])]);
+  const red = child(["node-red", String(port)], [
+    "--expose-gc",
+    ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
+    ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+  ]);
+  await red.next(); // asks for the warm-up
+  pbx.proc.send({ cmd: "flood", events: WARMUP_EVENTS });
+  const warm = await pbx.next();
+  const warmDropped = warm.loggedInAfter < warm.loggedInBefore;
+  red.proc.send({ flooded: WARMUP_EVENTS, dropped: warmDropped });
   await red.next();
   pbx.proc.send({ cmd: "flood", events: EVENTS });
   const flood = await pbx.next();
@@ -360,13 +433,15 @@ async function main(): Promise<void> {
   row("Node-RED: events decoded that reached no node", k(r.decoded - r.reached));
   row("Node-RED: sessions lost (client reconnects)", String(r.reconnects));
   row("PBX: sessions logged in before -> after the flood", `${flood.loggedInBefore} -> ${flood.loggedInAfter}`);
+  row(`warm-up flood before it (${k(WARMUP_EVENTS)} events, not measured)`, warmDropped ? "session dropped" : "session kept");
   row("Node-RED / baseline (events read)", complete && !baseProblem ? `${(r.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}` : "(incomplete)");
   row("heap after gc, before -> after the flood", `${r.heapBeforeMB} -> ${r.heapAfterMB} MB`);
   row("Node-RED: longest gap between socket reads", `${r.maxReadGapMs} ms`);
   row("Node-RED: longest event-loop delay", `${r.maxLoopDelayMs} ms`);
+  row("Node-RED: event-loop utilization during the flood", `${Math.round(r.loopUtilization * 100)} %`);
   if (baseProblem) console.log(baseProblem);
   if (r.unknown > 0) console.log(`note: ${k(r.unknown)} messages carried no event of the flood (not counted as events delivered)`);
-  console.log(`messages per node: ${r.perNode.join(", ")} (delivered ${k(r.delivered)} in ${r.seconds.toFixed(2)} s)`);
+  console.log(`messages per node: ${r.perNode.join(", ")} (delivered ${k(r.delivered)} in ${r.seconds.toFixed(2)} s); delivery windows at the end: ${r.windows.join(", ")}`);
   console.log("heapUsed / RSS over the flood:");
   for (const s of r.samples as Sample[]) console.log(`  ${k(s.events).padStart(9)} events  ${s.seconds.toFixed(2).padStart(6)} s  heap ${String(s.heapMB).padStart(6)} MB  RSS ${String(s.rssMB).padStart(6)} MB`);
 }

@@ -1,8 +1,8 @@
 import { decodeAgiEnv } from "./ami";
-import type { AmiMessage } from "./ami";
-import { FieldCondition, FilterError, NameMode, compileConditions, compileNameFilter } from "./node-red/event-filter";
+import type { EventFrame } from "./ami";
+import { FieldCondition, FilterError, NameMode, compileFrameConditions, compileNameFilter } from "./node-red/event-filter";
 import type { AmiServerNode } from "./node-red/connection";
-import { EventBacklog } from "./node-red/event-router";
+import { EventBacklog, FrameQueue } from "./node-red/event-router";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
 import { EventStatusBoard, configErrorStatus } from "./node-red/status";
 
@@ -24,6 +24,8 @@ type InDef = NodeDef & {
 };
 
 const DEFAULT_BACKLOG = 1_000;
+/** Bytes the waiting events of a backlog of `limit` may take: 2 KiB each, at least 1 MiB. */
+const backlogBytes = (limit: number): number => Math.max(limit * 2048, 1024 * 1024);
 const MAX_BACKLOG = 1_000_000;
 /** A warning about dropped events at most this often, ms. */
 const DROP_REPORT_MS = 10_000;
@@ -49,7 +51,7 @@ export = function (RED: NodeAPI): void {
     let condition;
     try {
       matcher = compileNameFilter({ mode: def.nameMode, names: def.names, regex: def.regex });
-      condition = compileConditions(def.conditions);
+      condition = compileFrameConditions(def.conditions);
     } catch (err) {
       if (!(err instanceof FilterError)) throw err;
       node.status(configErrorStatus("asterisk-ami-in.errors.bad-filter", t));
@@ -71,18 +73,20 @@ export = function (RED: NodeAPI): void {
       );
       unreported = 0;
     };
-    const backlog = new EventBacklog<AmiMessage>(
-      (event, gap) => {
-        const ami: Record<string, unknown> = { server: connection.label, event: event.event };
+    const backlog = new EventBacklog<EventFrame>(
+      (frame, gap) => {
+        const event = frame.message;
+        const ami: Record<string, unknown> = { server: connection.label, event: frame.name };
         if (gap > 0) ami.dropped = gap;
         // The channel's AGI environment, URL-encoded in Env: decoded for the IVR that starts here.
         if (event.event === "AsyncAGIStart") {
           const env = event.get("Env");
           if (env !== undefined) ami.agiEnv = decodeAgiEnv(env);
         }
-        node.send({ topic: event.event, payload: event.toObject(), ami } as NodeMessage);
+        node.send({ topic: frame.name, payload: event.toObject(), ami } as NodeMessage);
       },
-      { limit },
+      // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
+      { limit, queue: new FrameQueue(backlogBytes(limit)) },
       (total) => {
         board.droppedEvents(total);
         unreported++;
@@ -103,9 +107,14 @@ export = function (RED: NodeAPI): void {
 
     const user = { id: node.id, status: (s: NodeStatus) => node.status(s), connectionStatus: (s: NodeStatus) => board.setConnection(s) };
     connection.register(user);
-    connection.subscribe(node.id, matcher, (event) => {
-      if (condition && !condition(event)) return;
-      backlog.push(event);
+    connection.subscribe(node.id, matcher, (frame) => {
+      if (condition) {
+        if (!condition(frame)) return;
+      } else if (backlog.full) {
+        backlog.drop(); // dropped undecoded
+        return;
+      }
+      backlog.push(frame);
     });
     node.on("close", (removed: boolean, done: () => void) => {
       if (reportTimer) clearInterval(reportTimer);

@@ -7,7 +7,7 @@ import { AgiResult, parseAgiResult } from "./agi";
 import { ActionFields, encodeAction } from "./encoder";
 import { AmiError, amiError } from "./errors";
 import { AmiMessage } from "./message";
-import { AmiFramer, DEFAULT_MAX_FRAME_BYTES, frameMayHaveActionId, parseFrame, peekEventName } from "./parser";
+import { AmiFramer, DEFAULT_MAX_FRAME_BYTES, EventFrame, frameMayHaveActionId, parseFrame, peekEventName } from "./parser";
 import { amiVersionToAsterisk } from "./version";
 
 /**
@@ -89,6 +89,7 @@ export interface AmiClientOptions {
   maxQueue?: number;
   /** Largest frame accepted from the server, bytes (1 MiB). */
   maxFrameBytes?: number;
+
   /** Most items one list response may carry (100000). */
   maxListItems?: number;
   /** Most bytes one list response may carry (64 MiB). */
@@ -132,6 +133,8 @@ export interface ActionResult {
 
 export type EventSelector = string | readonly string[] | ((eventName: string) => boolean);
 export type EventListener = (event: AmiMessage) => void;
+/** Gets events as frames: the name and bytes at once, the headers decoded on demand. */
+export type FrameListener = (frame: EventFrame) => void;
 
 export interface ClientStats {
   framesReceived: number;
@@ -173,8 +176,17 @@ interface Pending {
 
 interface Subscription {
   selector: EventSelector;
-  listener: EventListener;
+  listener?: EventListener;
+  frameListener?: FrameListener;
 }
+
+/** Who gets events of one name: listeners of decoded messages and of frames. */
+interface Listeners {
+  messages: EventListener[];
+  frames: FrameListener[];
+}
+
+const NO_LISTENERS: Listeners = { messages: [], frames: [] };
 
 /** Actions that would change the session under the client's feet (credentials, log off). */
 const SESSION_ACTIONS = new Set(["login", "logoff", "challenge"]);
@@ -217,7 +229,7 @@ export class AmiClient extends EventEmitter {
   private originatesWaiting = 0;
 
   private readonly subscriptions: Subscription[] = [];
-  private readonly listenerCache = new Map<string, EventListener[]>();
+  private readonly listenerCache = new Map<string, Listeners>();
 
   /** The banner line and what it says. */
   banner?: string;
@@ -295,7 +307,20 @@ export class AmiClient extends EventEmitter {
    * Events that no subscription accepts are framed but never decoded.
    */
   subscribe(selector: EventSelector, listener: EventListener): () => void {
-    const sub: Subscription = { selector, listener };
+    return this.addSubscription({ selector, listener });
+  }
+
+  /**
+   * Like subscribe, but the listener gets each event as an EventFrame: its name and a view of its
+   * bytes, valid during the call, with the headers decoded only if frame.message is read. For
+   * consumers that often drop events (a full backlog) or keep them waiting as bytes. Events that
+   * answer one of this client's actions (list items) are never given, as with subscribe.
+   */
+  subscribeFrames(selector: EventSelector, listener: FrameListener): () => void {
+    return this.addSubscription({ selector, frameListener: listener });
+  }
+
+  private addSubscription(sub: Subscription): () => void {
     this.subscriptions.push(sub);
     this.listenerCache.clear();
     let removed = false;
@@ -313,11 +338,16 @@ export class AmiClient extends EventEmitter {
     return this.subscriptions.length;
   }
 
-  private listenersFor(name: string): EventListener[] {
+  private listenersFor(name: string): Listeners {
     let list = this.listenerCache.get(name);
     if (list) return list;
-    list = [];
-    for (const sub of this.subscriptions) if (selects(sub.selector, name)) list.push(sub.listener);
+    list = { messages: [], frames: [] };
+    for (const sub of this.subscriptions) {
+      if (!selects(sub.selector, name)) continue;
+      if (sub.listener) list.messages.push(sub.listener);
+      if (sub.frameListener) list.frames.push(sub.frameListener);
+    }
+    if (list.messages.length === 0 && list.frames.length === 0) list = NO_LISTENERS;
     // Names come from the server: bound the cache so a peer inventing names cannot grow it.
     if (this.listenerCache.size >= 4096) this.listenerCache.clear();
     this.listenerCache.set(name, list);
@@ -544,24 +574,25 @@ export class AmiClient extends EventEmitter {
   private onFrame(buf: Buffer, start: number, end: number): void {
     this.stats.framesReceived++;
     const name = peekEventName(buf, start, end);
-    let listeners: EventListener[] | undefined;
+    let listeners: Listeners | undefined;
     if (name !== undefined) {
       this.stats.eventsReceived++;
       listeners = this.listenersFor(name);
-      if (
-        listeners.length === 0 &&
-        !this.wantsInternally(name) &&
-        !((this.listsOpen > 0 || this.abandoned.size > 0) && frameMayHaveActionId(buf, start, end))
-      ) {
-        this.stats.eventsSkipped++;
-        return;
+      // Decoded here only when the client itself may need it (a list item, an awaited result).
+      if (!this.wantsInternally(name) && !((this.listsOpen > 0 || this.abandoned.size > 0) && frameMayHaveActionId(buf, start, end))) {
+        if (listeners.messages.length === 0) {
+          if (listeners.frames.length === 0) this.stats.eventsSkipped++;
+          else this.deliverFrame(new EventFrame(name, buf, start, end), listeners.frames);
+          return;
+        }
       }
     }
     const msg = parseFrame(buf, start, end);
     const event = msg.event;
     if (event !== undefined) {
       if (name === undefined) this.stats.eventsReceived++;
-      this.onEvent(msg, event, listeners ?? this.listenersFor(event), end - start);
+      const frame = () => new EventFrame(event, buf, start, end, msg);
+      this.onEvent(msg, event, listeners ?? this.listenersFor(event), end - start, frame);
     } else if (msg.get("Response") !== undefined) {
       this.onResponse(msg);
     } else {
@@ -584,7 +615,7 @@ export class AmiClient extends EventEmitter {
     }
   }
 
-  private onEvent(msg: AmiMessage, name: string, listeners: EventListener[], size: number): void {
+  private onEvent(msg: AmiMessage, name: string, listeners: Listeners, size: number, frame: () => EventFrame): void {
     // Only an event answering one of our actions needs its ActionID looked at.
     const id = this.pending.size > 0 || this.abandoned.size > 0 ? msg.get("ActionID") : undefined;
     if (id !== undefined) {
@@ -607,13 +638,25 @@ export class AmiClient extends EventEmitter {
       this.lastError = new Error(`Asterisk shut down (${msg.get("Shutdown") ?? "no detail"}, restart: ${msg.get("Restart") ?? "?"})`);
       this.log("info", `Asterisk is shutting down (${msg.get("Shutdown") ?? "no detail"})`);
     }
-    for (const listener of listeners) {
+    for (const listener of listeners.messages) {
       try {
         listener(msg);
       } catch (err) {
         this.log("error", `an event listener for ${name} threw: ${(err as Error)?.message ?? err}`);
       }
     }
+    if (listeners.frames.length > 0) this.deliverFrame(frame(), listeners.frames);
+  }
+
+  private deliverFrame(frame: EventFrame, listeners: FrameListener[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(frame);
+      } catch (err) {
+        this.log("error", `an event listener for ${frame.name} threw: ${(err as Error)?.message ?? err}`);
+      }
+    }
+    frame.release(); // the framer reuses the bytes it points into
   }
 
   private onListEvent(p: Pending, msg: AmiMessage, size: number): void {

@@ -55,9 +55,7 @@ export class AmiMessage {
     const f = this.fields;
     for (let i = 0; i < f.length; i += 2) if (f[i] === name) return f[i + 1];
     const lower = name.toLowerCase();
-    for (let i = 0; i < f.length; i += 2) {
-      if (f[i].length === lower.length && f[i].toLowerCase() === lower) return f[i + 1];
-    }
+    for (let i = 0; i < f.length; i += 2) if (f[i].toLowerCase() === lower) return f[i + 1];
     return undefined;
   }
 
@@ -66,9 +64,7 @@ export class AmiMessage {
     const f = this.fields;
     const lower = name.toLowerCase();
     const out: string[] = [];
-    for (let i = 0; i < f.length; i += 2) {
-      if (f[i].length === lower.length && f[i].toLowerCase() === lower) out.push(f[i + 1]);
-    }
+    for (let i = 0; i < f.length; i += 2) if (f[i].toLowerCase() === lower) out.push(f[i + 1]);
     return out;
   }
 

@@ -174,7 +174,7 @@ export class AmiConnection {
     this.unsubscribe = undefined;
     // The core caches each selector's answer per event name: a fresh subscription clears it.
     if (this.client && this.router.size > 0) {
-      this.unsubscribe = this.client.subscribe(
+      this.unsubscribe = this.client.subscribeFrames(
         (name) => this.router.wants(name),
         (event) => this.router.dispatch(event),
       );

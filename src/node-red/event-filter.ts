@@ -1,4 +1,5 @@
-import type { AmiMessage } from "../ami";
+import { LineProbe } from "../ami";
+import type { AmiMessage, EventFrame } from "../ami";
 
 /**
  * The "ami in" filters as pure functions: which event names a node wants (a list with `*`/`?`
@@ -124,4 +125,59 @@ export function compileConditions(conditions: readonly FieldCondition[] | undefi
   }
   if (tests.length === 0) return undefined;
   return (e) => tests.every((t) => t(e));
+}
+
+/**
+ * The same conditions over an event's frame, answered from its bytes when they can be: a header
+ * line spelled exactly as in the condition (`Cause: 16`) settles `equals`, `not equals`, `exists`
+ * and a `matches` that one of its values passes, without decoding the event. Anything else (no
+ * such line, a header in another case, a value that fails) is decided on the decoded event, exactly
+ * as compileConditions does. A node whose backlog is full can thus count what it drops cheaply.
+ */
+export function compileFrameConditions(conditions: readonly FieldCondition[] | undefined): ((frame: EventFrame) => boolean) | undefined {
+  const exact = compileConditions(conditions); // validates, and decides every case the bytes cannot
+  if (!exact) return undefined;
+  const tests: Array<(frame: EventFrame) => boolean> = [];
+  for (const c of conditions ?? []) {
+    const field = String(c?.field ?? "").trim();
+    if (field.length === 0) continue;
+    const value = c.value === undefined || c.value === null ? "" : String(c.value);
+    const slow = compileConditions([c]) as (event: AmiMessage) => boolean;
+    // Only a field and value that can be one header line as sent are looked for in the bytes: no
+    // colon, line end or lone surrogate (UTF-8 would turn it into U+FFFD); anything else is decided
+    // on the decoded event.
+    if (!canBeLine(field, true) || (c.op !== "exists" && c.op !== "regex" && !canBeLine(value, false))) {
+      tests.push((f) => slow(f.message));
+      continue;
+    }
+    switch (c.op) {
+      case "eq": {
+        const line = new LineProbe(`${field}: ${value}`, true);
+        tests.push((f) => f.findLine(line) >= 0 || slow(f.message));
+        break;
+      }
+      case "neq": {
+        const line = new LineProbe(`${field}: ${value}`, true);
+        tests.push((f) => f.findLine(line) < 0 && slow(f.message));
+        break;
+      }
+      case "exists": {
+        const line = new LineProbe(`${field}:`);
+        tests.push((f) => f.findLine(line) >= 0 || slow(f.message));
+        break;
+      }
+      case "regex": {
+        const re = new RegExp(value);
+        const line = new LineProbe(`${field}:`);
+        tests.push((f) => f.valuesOf(line).some((v) => re.test(v)) || slow(f.message));
+        break;
+      }
+    }
+  }
+  return (f) => tests.every((t) => t(f));
+}
+
+function canBeLine(text: string, isName: boolean): boolean {
+  if (/[\r\n]/.test(text) || (isName && text.includes(":"))) return false;
+  return Buffer.from(text, "utf8").toString("utf8") === text;
 }

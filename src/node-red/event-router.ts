@@ -1,4 +1,4 @@
-import type { AmiMessage } from "../ami";
+import { EventFrame, peekEventName } from "../ami";
 import type { NameMatcher } from "./event-filter";
 
 /**
@@ -7,10 +7,11 @@ import type { NameMatcher } from "./event-filter";
  * event name and never decodes an event nobody wants. Here, the routes for a name are worked out
  * once and cached too, so many nodes on one connection still cost one Map lookup per event.
  * Routes are keyed by owner (a node id), so everything a node added is removed in one call when it
- * closes: no doubled events after a redeploy.
+ * closes: no doubled events after a redeploy. Events come as frames (see EventFrame): a node that
+ * drops an event never pays for decoding it, and one decoding is shared by every node that reads it.
  */
 
-export type EventHandler = (event: AmiMessage) => void;
+export type EventHandler = (event: EventFrame) => void;
 
 interface Route {
   owner: string;
@@ -55,10 +56,8 @@ export class EventRouter {
     return this.routesFor(name).length > 0;
   }
 
-  dispatch(event: AmiMessage): void {
-    const name = event.event;
-    if (name === undefined) return;
-    for (const r of this.routesFor(name)) r.handler(event);
+  dispatch(event: EventFrame): void {
+    for (const r of this.routesFor(event.name)) r.handler(event);
   }
 
   private routesFor(name: string): Route[] {
@@ -90,17 +89,206 @@ function safeMatch(matcher: (name: string) => boolean, name: string): boolean {
  * node.send without bound, and a slow flow (a function that takes milliseconds per message) then
  * keeps the event loop away from the socket for seconds: Asterisk drops a client whose writes stay
  * blocked for 100 ms, and every event of every node is lost. So events are handed to the flow only
- * as fast as it takes them: at most `window` messages wait in Node-RED's delivery queue, and the
- * window is sized so that delivering one turn's worth costs about `turnBudgetMs` (measured: one
- * setImmediate after each send runs right after Node-RED delivered that message). The rest waits
- * here, up to `limit` events; beyond that the newest are dropped and counted (never silently: see
- * onDrop). The socket itself is never paused: it is read every turn whatever the flow does.
+ * as fast as it takes them: a DeliveryScheduler shared by all backlogs gives the flows a time budget
+ * per turn of the event loop (20 ms), and what waits beyond it stays here, up to `limit` events;
+ * beyond that the newest are dropped and counted (never silently: see onDrop). The socket itself is
+ * never paused: it is read every turn whatever the flow does.
  */
-export interface BacklogOptions {
+export interface BacklogOptions<T> {
   /** Most events waiting for the flow; beyond it new events are dropped and counted. */
   limit: number;
-  /** Flow time per event-loop turn the node aims at, ms (20). */
-  turnBudgetMs?: number;
+  /** The scheduler whose budget this backlog shares (the process-wide one by default). */
+  scheduler?: DeliveryScheduler;
+  /** Where waiting items are kept (an array by default; see FrameQueue). */
+  queue?: BacklogQueue<T>;
+}
+
+function sumRing(values: ArrayLike<number>, head: number, count: number): number {
+  let sum = 0;
+  for (let k = 0; k < count; k++) sum += values[(head + k) % values.length];
+  return sum;
+}
+
+/** Where a backlog keeps what waits, first in first out. */
+export interface BacklogQueue<T> {
+  readonly length: number;
+  /** Keeps an item (in whatever form the queue chooses); false when it has no room for it. */
+  push(item: T, gap: number): boolean;
+  /** Removes the first item, handing it and its gap to fn (the item is valid during the call). */
+  shift(fn: (item: T, gap: number) => void): void;
+  /** Forgets every item and returns the sum of their gaps; with keep, holds on to the memory. */
+  clear(keep?: boolean): number;
+}
+
+/** A growable ring of items. */
+export class ArrayQueue<T> implements BacklogQueue<T> {
+  private items: Array<T | undefined> = [];
+  private gaps: number[] = [];
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(item: T, gap: number): boolean {
+    if (this.count === this.items.length) this.grow();
+    const i = (this.head + this.count) % this.items.length;
+    this.items[i] = item;
+    this.gaps[i] = gap;
+    this.count++;
+    return true;
+  }
+
+  shift(fn: (item: T, gap: number) => void): void {
+    if (this.count === 0) return;
+    const item = this.items[this.head] as T;
+    const gap = this.gaps[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.count--;
+    fn(item, gap);
+  }
+
+  clear(keep = false): number {
+    const gaps = sumRing(this.gaps, this.head, this.count);
+    if (keep) this.items.fill(undefined);
+    else {
+      this.items = [];
+      this.gaps = [];
+    }
+    this.head = this.count = 0;
+    return gaps;
+  }
+
+  private grow(): void {
+    const cap = Math.max(64, this.items.length * 2);
+    const items: Array<T | undefined> = new Array(cap);
+    const gaps: number[] = new Array(cap);
+    for (let k = 0; k < this.count; k++) {
+      const j = (this.head + k) % this.items.length;
+      items[k] = this.items[j];
+      gaps[k] = this.gaps[j];
+    }
+    this.items = items;
+    this.gaps = gaps;
+    this.head = 0;
+  }
+}
+
+/**
+ * Waiting events kept as their bytes, one after the other in one buffer outside the JavaScript
+ * heap: nothing for the garbage collector to move however long they wait, and a bound in bytes
+ * (maxBytes) as well as in events. The buffer grows as needed up to twice maxBytes, so that moving
+ * what waits back to its start (when the end is reached) costs at most one byte copied per byte
+ * queued.
+ */
+export class FrameQueue implements BacklogQueue<EventFrame> {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Bytes of the waiting frames, [start, end) of buf, first to last. */
+  private start = 0;
+  private end = 0;
+  private lens = new Int32Array(0);
+  private gaps = new Float64Array(0);
+  private head = 0;
+  private count = 0;
+  /** Frames being handed over (shift's callback running). */
+  private handing = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes waiting. */
+  get bytes(): number {
+    return this.end - this.start;
+  }
+
+  /** Bytes held (the buffer's size). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  push(frame: EventFrame, gap: number): boolean {
+    const len = frame.length;
+    const live = this.end - this.start;
+    if (live + len > this.maxBytes) return false;
+    if (this.end + len > this.buf.length) this.makeRoom(live + len);
+    frame.copyTo(this.buf, this.end);
+    this.end += len;
+    if (this.count === this.lens.length) this.growRing();
+    const i = (this.head + this.count) % this.lens.length;
+    this.lens[i] = len;
+    this.gaps[i] = gap;
+    this.count++;
+    return true;
+  }
+
+  shift(fn: (frame: EventFrame, gap: number) => void): void {
+    if (this.count === 0) return;
+    const len = this.lens[this.head];
+    const gap = this.gaps[this.head];
+    const at = this.start;
+    const frame = new EventFrame(peekEventName(this.buf, at, at + len) ?? "", this.buf, at, at + len);
+    this.head = (this.head + 1) % this.lens.length;
+    this.count--;
+    this.start += len;
+    // While fn runs, its frame's bytes must stay where they are, whatever fn does with the queue.
+    this.handing++;
+    try {
+      fn(frame, gap);
+    } finally {
+      this.handing--;
+      frame.release();
+      if (this.count === 0 && this.handing === 0) this.start = this.end = 0;
+    }
+  }
+
+  clear(keep = false): number {
+    const gaps = sumRing(this.gaps, this.head, this.count);
+    if (!keep) {
+      this.buf = Buffer.alloc(0);
+      this.lens = new Int32Array(0);
+      this.gaps = new Float64Array(0);
+    }
+    this.head = this.count = 0;
+    // A frame being handed over keeps its bytes: new ones go after them until it is done.
+    if (this.handing > 0 && keep) this.start = this.end;
+    else this.start = this.end = 0;
+    return gaps;
+  }
+
+  private makeRoom(need: number): void {
+    const live = this.end - this.start;
+    if (this.buf.length >= 2 * need && this.handing === 0) {
+      this.buf.copyWithin(0, this.start, this.end);
+    } else {
+      let cap = Math.max(64 * 1024, this.buf.length >= 2 * need ? this.buf.length : this.buf.length * 2);
+      while (cap < 2 * need) cap *= 2;
+      cap = Math.max(need, Math.min(cap, 2 * this.maxBytes));
+      const next = Buffer.allocUnsafeSlow(cap);
+      this.buf.copy(next, 0, this.start, this.end);
+      this.buf = next;
+    }
+    this.start = 0;
+    this.end = live;
+  }
+
+  private growRing(): void {
+    const cap = Math.max(64, this.lens.length * 2);
+    const lens = new Int32Array(cap);
+    const gaps = new Float64Array(cap);
+    for (let k = 0; k < this.count; k++) {
+      const j = (this.head + k) % this.lens.length;
+      lens[k] = this.lens[j];
+      gaps[k] = this.gaps[j];
+    }
+    this.lens = lens;
+    this.gaps = gaps;
+    this.head = 0;
+  }
 }
 
 export interface BacklogStats {
@@ -114,152 +302,272 @@ export interface BacklogStats {
   peakQueued: number;
   /** Sent, not yet received by the next node. */
   inFlight: number;
-  /** Messages the flow may be given per turn now. */
+  /** Messages given to the flow in the last turn of the event loop that gave it any. */
   window: number;
+  /** What one message costs, ms: handing it over plus the flow's work on it (0 until measured). */
+  costMs: number;
 }
 
-/** Turns of the event loop, counted by one probe shared by every backlog (runs only while one is busy). */
-const loopClock = { phase: 0, start: 0, armed: false, busy: 0 };
-function armClock(): void {
-  if (loopClock.armed) return;
-  loopClock.armed = true;
-  setImmediate(clockTick);
-}
-function clockTick(): void {
-  // Queued in the previous turn's check phase, so it runs first in this one: the turn's start.
-  loopClock.phase++;
-  loopClock.start = performance.now();
-  if (loopClock.busy > 0) setImmediate(clockTick);
-  else loopClock.armed = false;
+/**
+ * Shares one time budget per turn of the event loop between backlogs, so that delivering events
+ * never keeps the loop (and the AMI socket) waiting much longer than the budget, however many nodes
+ * and however slow their flows.
+ *
+ * What a message costs is measured per backlog, in two parts: handing it over (decoding, node.send)
+ * is timed as it happens; Node-RED delivers it in a setImmediate and the backlog queues its own
+ * setImmediate right after, so the time between that callback and the previous one of any backlog
+ * (or the start of the turn's check phase) is what the flow did with it.
+ *
+ * Both parts count against the budget of the turn in which the message is delivered. A backlog
+ * with nothing waiting hands an event over as soon as it is read (between the socket's reads, and
+ * Node-RED delivers it in the same turn) while the turn's budget lasts: the usual case. Beyond it
+ * events wait. At the next turn, first thing (a timer), the scheduler hands waiting events over,
+ * sharing the budget in equal time between the backlogs that have some (deficit round robin: a
+ * flow that needs more than its share per message gets one every few turns), so a slow flow cannot
+ * starve a fast one, nor a fast one hog the loop. Handed over then, they are delivered in that same
+ * turn; handed over at the end of a turn, they would wait through the next one's reading and the
+ * garbage collector would copy and promote them all (measured: it then took a third of the time).
+ */
+export class DeliveryScheduler {
+  readonly budgetMs: number;
+  private readonly members = new Set<EventBacklog<unknown>>();
+  private armed = false;
+  private inFlight = 0;
+  /** Cost handed over for the turn being filled, and how much of it went the immediate way. */
+  private reserved = 0;
+  private immediate = 0;
+  private lastImmediate = 0;
+  /** The last time point whose flow time was given to a backlog. */
+  private mark = 0;
+
+  constructor(options: { budgetMs?: number } = {}) {
+    this.budgetMs = options.budgetMs ?? 20;
+  }
+
+  /** @internal */
+  add(member: EventBacklog<unknown>): void {
+    this.members.add(member);
+  }
+
+  /** @internal */
+  remove(member: EventBacklog<unknown>): void {
+    this.members.delete(member);
+  }
+
+  /** @internal May a backlog with nothing waiting hand over now a message that costs this? */
+  admit(cost: number): boolean {
+    if (this.reserved > 0 && this.reserved + cost > this.budgetMs) return false;
+    this.reserved += cost;
+    this.immediate += cost;
+    return true;
+  }
+
+  /** @internal A message was handed to Node-RED. */
+  sent(): void {
+    this.inFlight++;
+    this.arm();
+  }
+
+  /** @internal A backlog has events waiting: a turn must come to hand them over. */
+  arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    this.mark = performance.now();
+    setImmediate(this.tick);
+  }
+
+  /** @internal Called by a backlog's callback right after Node-RED delivered one of its messages. */
+  delivered(member: EventBacklog<unknown>): void {
+    this.inFlight--;
+    const now = performance.now();
+    member.flowTime += now - this.mark;
+    member.flowCount++;
+    this.mark = now;
+  }
+
+  // Queued in the previous turn's check phase before anything else, so it runs first in this one.
+  private readonly tick = (): void => {
+    let waiting = 0;
+    for (const m of this.members) {
+      m.measure();
+      if (m.waiting) waiting++;
+    }
+    // Queued before anything this turn hands over, so that it runs first in the next check phase.
+    if (this.inFlight > 0 || waiting > 0) setImmediate(this.tick);
+    else this.armed = false;
+    // A new turn to fill: what waits goes first, leaving the immediate way what it used lately.
+    this.lastImmediate = this.immediate;
+    this.immediate = 0;
+    this.reserved = 0;
+    // Waiting events are handed over at the start of the next turn (see the class comment).
+    if (waiting > 0 && !this.refillTimer) this.refillTimer = setTimeout(this.refillAll, 0);
+    this.mark = performance.now();
+  };
+
+  private refillTimer?: NodeJS.Timeout;
+
+  private readonly refillAll = (): void => {
+    this.refillTimer = undefined;
+    let waiting = 0;
+    for (const m of this.members) if (m.waiting) waiting++;
+    if (waiting === 0) return;
+    let spare = Math.max(this.budgetMs - this.lastImmediate - this.reserved, this.budgetMs / 2);
+    let left = waiting;
+    for (const m of this.members) {
+      if (!m.waiting) continue;
+      const used = m.refill(spare / left);
+      spare = Math.max(0, spare - used);
+      left--;
+      this.reserved += used;
+    }
+  };
 }
 
-const INITIAL_WINDOW = 256;
+/** A running average that follows changes within a few turns. */
+function average(previous: number, sample: number): number {
+  return previous === 0 ? sample : (previous + sample) / 2;
+}
+
+/**
+ * What a message is taken to cost before it was measured, ms: a budget's worth of unmeasured
+ * messages is 16, so that a flow that turns out slow cannot take more than that in its first turn.
+ */
+const INITIAL_COST_MS = 1.25;
+
+/** The scheduler every backlog shares unless given one: they all share one event loop. */
+export const sharedScheduler = new DeliveryScheduler();
 
 export class EventBacklog<T> {
-  private readonly limit: number;
-  private readonly budget: number;
-  private items: Array<T | undefined> = [];
-  private gaps: number[] = [];
-  private head = 0;
-  private count = 0;
+  readonly limit: number;
+  /** @internal Flow time and messages delivered since the last measure(). */
+  flowTime = 0;
+  flowCount = 0;
+  private sendTime = 0;
+  private sendCount = 0;
+  /** Per message, ms (0: not measured yet): handing it over, and the flow's work on it. */
+  private handOverCost = 0;
+  private flowCost = 0;
+  private flowMeasured = false;
+  /** Deficit round robin: budget carried while events wait, ms. */
+  private credit = 0;
+  private lastTurnSent = 0;
+  private turnSent = 0;
+  private readonly scheduler: DeliveryScheduler;
+  private readonly queue: BacklogQueue<T>;
   private closed = false;
   private inFlight = 0;
-  private window: number;
-  /** Cost of one message, ms, including whatever else the flow did meanwhile (0: not known yet). */
-  private cost = 0;
   private pendingGap = 0;
-  // The turn being measured: its number, start, our last delivery in it and how many.
-  private turn = -1;
-  private turnStart = 0;
-  private turnLast = 0;
-  private turnCount = 0;
-  private turnSendCost = 0;
   private readonly counters = { sent: 0, dropped: 0, peakQueued: 0 };
 
   constructor(
     private readonly deliver: (item: T, gap: number) => void,
-    options: BacklogOptions,
+    options: BacklogOptions<T>,
     private readonly onDrop?: (dropped: number) => void,
   ) {
+    this.queue = options.queue ?? new ArrayQueue<T>();
     this.limit = Math.max(1, Math.floor(options.limit));
-    this.budget = options.turnBudgetMs ?? 20;
-    this.window = Math.min(INITIAL_WINDOW, this.limit);
+    this.scheduler = options.scheduler ?? sharedScheduler;
+    this.scheduler.add(this as EventBacklog<unknown>);
   }
 
   get stats(): BacklogStats {
-    return { ...this.counters, queued: this.count, inFlight: this.inFlight, window: this.window };
+    return { ...this.counters, queued: this.queue.length, inFlight: this.inFlight, window: this.lastTurnSent, costMs: this.handOverCost + this.flowCost };
+  }
+
+  /** @internal Has events waiting. */
+  get waiting(): boolean {
+    return this.queue.length > 0 && !this.closed;
+  }
+
+  /** True when the next item pushed would be dropped: a caller may drop() it without preparing it. */
+  get full(): boolean {
+    return this.queue.length >= this.limit && !this.closed;
   }
 
   push(item: T): void {
     if (this.closed) return;
-    if (this.count === 0 && this.inFlight < this.window) {
+    const waiting = this.queue.length;
+    if (waiting === 0 && this.scheduler.admit(this.costOrGuess)) {
       const gap = this.pendingGap;
       this.pendingGap = 0;
       this.send(item, gap);
       return;
     }
-    if (this.count >= this.limit) {
-      this.counters.dropped++;
-      this.pendingGap++;
-      this.onDrop?.(this.counters.dropped);
+    if (waiting >= this.limit || !this.queue.push(item, this.pendingGap)) {
+      this.drop();
       return;
     }
-    const cap = this.items.length;
-    if (this.count === cap) this.grow();
-    const i = (this.head + this.count) % this.items.length;
-    this.items[i] = item;
-    this.gaps[i] = this.pendingGap;
     this.pendingGap = 0;
-    this.count++;
-    if (this.count > this.counters.peakQueued) this.counters.peakQueued = this.count;
+    if (waiting === 0) this.scheduler.arm();
+    if (waiting + 1 > this.counters.peakQueued) this.counters.peakQueued = waiting + 1;
+  }
+
+  /** Counts an item that was not pushed because the backlog was full (see full). */
+  drop(): void {
+    if (this.closed) return;
+    this.counters.dropped++;
+    this.pendingGap++;
+    this.onDrop?.(this.counters.dropped);
   }
 
   /** Forgets what waits; deliveries already queued in Node-RED still happen. */
   close(): void {
     this.closed = true;
-    this.items = [];
-    this.gaps = [];
-    this.count = this.head = 0;
+    this.queue.clear();
+    this.scheduler.remove(this as EventBacklog<unknown>);
   }
 
-  private grow(): void {
-    const cap = Math.min(this.limit, Math.max(64, this.items.length * 2));
-    const items: Array<T | undefined> = new Array(cap);
-    const gaps: number[] = new Array(cap);
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) % this.items.length;
-      items[k] = this.items[j];
-      gaps[k] = this.gaps[j];
+  /** @internal Once per turn: updates the cost of a message from what was measured. */
+  measure(): void {
+    if (this.sendCount > 0) this.handOverCost = average(this.handOverCost, this.sendTime / this.sendCount);
+    if (this.flowCount > 0) {
+      this.flowCost = this.flowMeasured ? average(this.flowCost, this.flowTime / this.flowCount) : this.flowTime / this.flowCount;
+      this.flowMeasured = true;
     }
-    this.items = items;
-    this.gaps = gaps;
-    this.head = 0;
+    this.sendTime = this.sendCount = this.flowTime = this.flowCount = 0;
+    if (this.turnSent > 0) this.lastTurnSent = this.turnSent;
+    this.turnSent = 0;
   }
+
+  /** @internal Hands waiting events over with `share` ms more credit; returns the cost handed over. */
+  refill(share: number): number {
+    this.credit += share;
+    let used = 0;
+    const cost = this.costOrGuess;
+    while (this.queue.length > 0 && this.credit >= cost) {
+      this.credit -= cost;
+      used += cost;
+      this.queue.shift(this.sendQueued);
+    }
+    if (this.queue.length === 0) this.credit = 0;
+    return used;
+  }
+
+  /** Both parts of a message's cost; until the flow's part was measured, INITIAL_COST_MS. */
+  private get costOrGuess(): number {
+    return this.flowMeasured ? this.handOverCost + this.flowCost : Math.max(INITIAL_COST_MS, this.handOverCost);
+  }
+
+  private readonly sendQueued = (item: T, gap: number): void => this.send(item, gap);
 
   private send(item: T, gap: number): void {
-    loopClock.busy++;
-    armClock();
     this.inFlight++;
+    this.turnSent++;
     this.counters.sent++;
+    this.scheduler.sent();
     const t0 = performance.now();
     try {
       this.deliver(item, gap);
     } finally {
-      const t1 = performance.now();
+      this.sendTime += performance.now() - t0;
+      this.sendCount++;
       // Runs right after Node-RED delivered the message (its delivery is a setImmediate too).
-      setImmediate(this.delivered, t1 - t0);
+      setImmediate(this.delivered);
     }
   }
 
-  private readonly delivered = (sendCost: number): void => {
-    loopClock.busy--;
+  private readonly delivered = (): void => {
     this.inFlight--;
-    if (this.closed) return;
-    const now = performance.now();
-    if (this.turn !== loopClock.phase) {
-      // A new turn: what the last one cost per message sizes the window.
-      if (this.turnCount > 0) this.measured((this.turnLast - this.turnStart + this.turnSendCost) / this.turnCount);
-      this.turn = loopClock.phase;
-      this.turnStart = loopClock.start;
-      this.turnCount = 0;
-      this.turnSendCost = 0;
-    }
-    this.turnCount++;
-    this.turnSendCost += sendCost;
-    this.turnLast = now;
-    while (this.count > 0 && this.inFlight < this.window) {
-      const item = this.items[this.head] as T;
-      const gap = this.gaps[this.head];
-      this.items[this.head] = undefined;
-      this.head = (this.head + 1) % this.items.length;
-      this.count--;
-      this.send(item, gap);
-    }
+    this.scheduler.delivered(this as EventBacklog<unknown>);
   };
-
-  private measured(perMessage: number): void {
-    this.cost = this.cost === 0 ? perMessage : (this.cost + perMessage) / 2;
-    const w = this.cost > 0 ? Math.floor(this.budget / this.cost) : this.limit;
-    this.window = Math.max(1, Math.min(this.limit, w));
-  }
 }

@@ -458,6 +458,47 @@ describe("AMI client", () => {
       assert.deepEqual(got.name, ["Hangup"]);
     });
 
+    it("subscribeFrames: frames of the names asked for, decoded only when read, valid only during the call, never a list's items", async () => {
+      const srv = await fake();
+      srv.onAction = (action, s) => {
+        if (action.get("Action") !== "QueueStatus") return;
+        const id = action.get("ActionID") ?? "";
+        s.respond(action, [["Response", "Success"], ["EventList", "start"], ["Message", "Queue status will follow"]]);
+        s.send(item(id, "QueueParams", [["Queue", "support"]]));
+        s.send([["Event", "Hangup"], ["Privilege", "call,all"], ["Channel", "PJSIP/6001-1"], ["Cause", "16"]]);
+        s.send(item(id, "QueueStatusComplete", [["EventList", "Complete"], ["ListItems", "1"]]));
+      };
+      const { client } = makeClient(srv.port, { events: "on" });
+      await ready(client);
+      const frames: Array<{ name: string; decodedOnArrival: boolean; bytes: string }> = [];
+      const kept: Array<import("../../src/ami").EventFrame> = [];
+      client.subscribeFrames(["Hangup", "QueueParams", "Newchannel"], (f) => {
+        frames.push({ name: f.name, decodedOnArrival: f.decoded, bytes: f.bytes().toString() });
+        if (f.name === "Hangup") assert.equal(f.message.get("Cause"), "16");
+        kept.push(f);
+      });
+      const skippedBefore = client.stats.eventsSkipped;
+      srv.broadcast([["Event", "VarSet"], ["Variable", "X"]]);
+      srv.broadcast([["Event", "Newchannel"], ["Channel", "PJSIP/6002-2"]]);
+      const r = await client.send("QueueStatus");
+      assert.equal(r.events?.length, 1, "the list item went to its action");
+      await waitFor(() => frames.length === 2);
+      assert.deepEqual(
+        frames.map((f) => [f.name, f.decodedOnArrival]),
+        [
+          ["Newchannel", false],
+          ["Hangup", false],
+        ],
+        "the list's QueueParams is not given; nothing was decoded before the listener asked",
+      );
+      assert.match(frames[1].bytes, /^Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP\/6001-1\r\nCause: 16$/);
+      assert.equal(client.stats.eventsSkipped - skippedBefore, 1, "VarSet: nobody asked for it");
+      // After the call: a frame read in time keeps its message; one never read cannot be read.
+      assert.equal(kept[0].decoded, false);
+      assert.throws(() => kept[0].message, /after its listener returned/);
+      assert.equal(kept[1].message.get("Cause"), "16");
+    });
+
     it("a listener that throws does not stop the others or the session", async () => {
       const srv = await fake();
       const { client, logs } = makeClient(srv.port);

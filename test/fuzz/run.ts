@@ -1,4 +1,4 @@
-import { encoderDefectProperty, encoderProperty, encoderValidProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
+import { encoderDefectProperty, encoderProperty, encoderValidProperty, frameConditionsProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
 import * as fc from "fast-check";
 
 /** npm run fuzz [-- cases]: runs each property for the given number of cases (default 1,000,000). */
@@ -11,6 +11,7 @@ for (const [name, property] of [
   ["encoder: no injection", encoderProperty],
   ["encoder: valid actions accepted, parsed back exactly", encoderValidProperty],
   ["encoder: one defect refused", encoderDefectProperty],
+  ["ami in: conditions on frame bytes = on decoded events", frameConditionsProperty],
 ] as const) {
   const started = Date.now();
   fc.assert(property as fc.IProperty<unknown>, { numRuns: cases, seed });

@@ -1,9 +1,13 @@
 import * as assert from "node:assert/strict";
-import { AmiMessage } from "../../src/ami";
+import { AmiMessage, EventFrame } from "../../src/ami";
 import { compileConditions, compileNameFilter, FilterError, splitNames } from "../../src/node-red/event-filter";
 import { EventRouter } from "../../src/node-red/event-router";
 
 const ev = (pairs: Array<[string, string]>) => AmiMessage.from(pairs);
+const frame = (name: string) => {
+  const bytes = Buffer.from(`Event: ${name}\r\nPrivilege: call,all\r\n`);
+  return new EventFrame(name, bytes, 0, bytes.length);
+};
 
 describe("ami in filters (pure)", () => {
   it("an empty name list selects every event as '*'", () => {
@@ -64,13 +68,13 @@ describe("event router", () => {
     router.onChange = () => changes++;
     const got: string[] = [];
     let calls = 0;
-    router.add("a", (n) => (calls++, n.startsWith("Queue")), (e) => got.push(`a:${e.event}`));
-    router.add("a", "*", (e) => got.push(`a*:${e.event}`));
-    router.add("b", (n) => n === "Hangup", (e) => got.push(`b:${e.event}`));
+    router.add("a", (n) => (calls++, n.startsWith("Queue")), (e) => got.push(`a:${e.name}`));
+    router.add("a", "*", (e) => got.push(`a*:${e.message.event}`));
+    router.add("b", (n) => n === "Hangup", (e) => got.push(`b:${e.name}`));
     assert.equal(changes, 3);
-    router.dispatch(ev([["Event", "QueueParams"]]));
-    router.dispatch(ev([["Event", "QueueParams"]]));
-    router.dispatch(ev([["Event", "Hangup"]]));
+    router.dispatch(frame("QueueParams"));
+    router.dispatch(frame("QueueParams"));
+    router.dispatch(frame("Hangup"));
     assert.deepEqual(got, ["a:QueueParams", "a*:QueueParams", "a:QueueParams", "a*:QueueParams", "a*:Hangup", "b:Hangup"]);
     assert.equal(calls, 2, "the predicate runs once per distinct name");
     assert.equal(router.removeOwner("a"), 2);

@@ -352,9 +352,11 @@ describe("reliability: fault scenarios through the nodes", function () {
       // 1.9 KiB and its Node-RED message (msg.payload from toObject) about 0.4 KiB (measured with
       // --expose-gc on 7,000 flood events). 4 KiB per event leaves room for V8's layout to differ.
       const perEvent = 4 * 1024;
-      // While the storm runs, the node holds at most `backlog` events waiting and at most `window`
-      // (<= backlog) messages handed to Node-RED: 2 x backlog events. On top of that, a fixed
-      // allowance for what the storm adds once and for all (code V8 compiles, Node-RED's own state).
+      // While the storm runs, the node holds at most `backlog` events waiting (as bytes outside the
+      // heap now, at most 2 KiB each or 1 MiB in all) and the messages handed to Node-RED for one
+      // turn (about 20 ms of this 2 ms flow: 10, far below `backlog`): 2 x backlog events bound both.
+      // On top of that, a fixed allowance for what the storm adds once and for all (code V8
+      // compiles, Node-RED's own state).
       const fixed = 4 * MiB;
       const liveBound = 2 * backlog * perEvent + fixed;
       // Once drained the node holds nothing per event: the bound is what a leak of 100 bytes per
