@@ -86,7 +86,7 @@ export = function (RED: NodeAPI): void {
         node.send({ topic: frame.name, payload: event.toObject(), ami } as NodeMessage);
       },
       // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
-      { limit, queue: new FrameQueue(backlogBytes(limit)) },
+      { limit, queue: new FrameQueue(backlogBytes(limit)), onError: (err) => node.error(`an event could not be handed to the flow: ${(err as Error)?.message ?? err}`) },
       (total) => {
         board.droppedEvents(total);
         unreported++;

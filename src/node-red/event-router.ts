@@ -101,6 +101,11 @@ export interface BacklogOptions<T> {
   scheduler?: DeliveryScheduler;
   /** Where waiting items are kept (an array by default; see FrameQueue). */
   queue?: BacklogQueue<T>;
+  /**
+   * Told when handing an item over threw (the item is lost; it counts as sent). Without it the
+   * error is dropped: handing over also runs from a timer, where a throw would end the process.
+   */
+  onError?: (err: unknown) => void;
 }
 
 function sumRing(values: ArrayLike<number>, head: number, count: number): number {
@@ -454,6 +459,7 @@ export class EventBacklog<T> {
   private turnSent = 0;
   private readonly scheduler: DeliveryScheduler;
   private readonly queue: BacklogQueue<T>;
+  private readonly onError?: (err: unknown) => void;
   private closed = false;
   private inFlight = 0;
   private pendingGap = 0;
@@ -465,6 +471,7 @@ export class EventBacklog<T> {
     private readonly onDrop?: (dropped: number) => void,
   ) {
     this.queue = options.queue ?? new ArrayQueue<T>();
+    this.onError = options.onError;
     this.limit = Math.max(1, Math.floor(options.limit));
     this.scheduler = options.scheduler ?? sharedScheduler;
     this.scheduler.add(this as EventBacklog<unknown>);
@@ -558,6 +565,12 @@ export class EventBacklog<T> {
     const t0 = performance.now();
     try {
       this.deliver(item, gap);
+    } catch (err) {
+      try {
+        this.onError?.(err);
+      } catch {
+        /* nothing more to do */
+      }
     } finally {
       this.sendTime += performance.now() - t0;
       this.sendCount++;

@@ -136,4 +136,28 @@ describe("reliability: the ami in backlog", () => {
     // (5 ms a message) had about as much time, a handful of messages, far from all 100.
     assert.ok(slowBefore < 40, `the slow flow got ${slowBefore} of its 100 messages before the fast one was done`);
   });
+
+  it("a hand-over that throws (now or later, from the scheduler's timer) is reported, loses only its own item, and stops nothing", async () => {
+    const scheduler = new DeliveryScheduler({ budgetMs: 20 });
+    const got: number[] = [];
+    const errors: string[] = [];
+    const b = new EventBacklog<number>(
+      (item) => {
+        if (item % 50 === 7) throw new Error(`bad item ${item}`);
+        setImmediate(() => {
+          const t = performance.now();
+          while (performance.now() - t < 1) {
+            /* a 1 ms flow, so that most items wait and are handed over by the timer */
+          }
+          got.push(item);
+        });
+      },
+      { limit: 1000, scheduler, onError: (err) => errors.push((err as Error).message) },
+    );
+    for (let k = 0; k < 200; k++) b.push(k);
+    await drained(b);
+    assert.deepEqual(errors, ["bad item 7", "bad item 57", "bad item 107", "bad item 157"]);
+    assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 50 !== 7));
+    assert.ok(b.stats.peakQueued > 100, "most were handed over later, from the timer");
+  });
 });
