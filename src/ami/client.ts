@@ -850,7 +850,10 @@ export class AmiClient extends EventEmitter {
     }, o.connectTimeout);
     // Never pause: Asterisk drops a client that stops reading for 100 ms (writetimeout).
     sock.on("data", (chunk: Buffer) => {
-      if (this.socket === sock) this.framer.push(chunk);
+      if (this.socket !== sock) return;
+      this.framer.push(chunk);
+      // After the events of this read were dispatched: its size (see DeliveryScheduler.readChunk).
+      this.emit("read", chunk.length);
     });
     sock.on("error", (err: Error) => {
       if (this.socket === sock) this.lastError = err;

@@ -1,6 +1,6 @@
 import { AmiClient, ActionFields, ActionResult, AmiClientOptions, AmiLogger, SendOptions, StateChange } from "../ami";
 import type { NameMatcher } from "./event-filter";
-import { EventHandler, EventRouter } from "./event-router";
+import { EventHandler, EventRouter, sharedScheduler } from "./event-router";
 import type { Node, NodeStatus } from "./red";
 import { Translate, connectionStatus } from "./status";
 
@@ -174,10 +174,18 @@ export class AmiConnection {
     this.unsubscribe = undefined;
     // The core caches each selector's answer per event name: a fresh subscription clears it.
     if (this.client && this.router.size > 0) {
-      this.unsubscribe = this.client.subscribeFrames(
+      const client = this.client;
+      const off = client.subscribeFrames(
         (name) => this.router.wants(name),
         (event) => this.router.dispatch(event),
       );
+      const onChunk = (n: number): void => sharedScheduler.readChunk(n);
+      // The scheduler hands waiting events over once a turn's reading is done.
+      client.on("read", onChunk);
+      this.unsubscribe = () => {
+        off();
+        client.off("read", onChunk);
+      };
     }
   }
 

@@ -499,6 +499,24 @@ describe("AMI client", () => {
       assert.equal(kept[1].message.get("Cause"), "16");
     });
 
+    it("emits 'read' with the size of each read from the socket, after its events were dispatched", async () => {
+      const srv = await fake();
+      const { client } = makeClient(srv.port, { events: "on" });
+      await ready(client);
+      const order: string[] = [];
+      let bytes = 0;
+      client.on("read", (n: number) => {
+        bytes += n;
+        order.push("read");
+      });
+      client.subscribe("UserEvent", () => order.push("event"));
+      srv.broadcast([["Event", "UserEvent"], ["UserEvent", "One"]]);
+      await waitFor(() => order.includes("event") && order.lastIndexOf("read") > order.indexOf("event"));
+      assert.equal(order[order.indexOf("event") + 1], "read", "the read that carried the event is told after it");
+      // (What else the fake PBX wrote since login may share the reads.)
+      assert.ok(bytes >= Buffer.byteLength("Event: UserEvent\r\nUserEvent: One\r\n\r\n"), `${bytes} bytes`);
+    });
+
     it("a listener that throws does not stop the others or the session", async () => {
       const srv = await fake();
       const { client, logs } = makeClient(srv.port);
