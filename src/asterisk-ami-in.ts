@@ -4,6 +4,7 @@ import { FieldCondition, FilterError, NameMode, compileFrameConditions, compileN
 import type { AmiServerNode } from "./node-red/connection";
 import { EventBacklog, FrameQueue } from "./node-red/event-router";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
+import { newMsgId } from "./node-red/msg-id";
 import { EventStatusBoard, configErrorStatus } from "./node-red/status";
 
 /**
@@ -75,15 +76,16 @@ export = function (RED: NodeAPI): void {
     };
     const backlog = new EventBacklog<EventFrame>(
       (frame, gap) => {
-        const event = frame.message;
+        // Decoded straight into the payload: each message owns its object (a flow may change it).
+        const payload = frame.toObject();
         const ami: Record<string, unknown> = { server: connection.label, event: frame.name };
         if (gap > 0) ami.dropped = gap;
         // The channel's AGI environment, URL-encoded in Env: decoded for the IVR that starts here.
-        if (event.event === "AsyncAGIStart") {
-          const env = event.get("Env");
+        if (frame.name === "AsyncAGIStart") {
+          const env = frame.message.get("Env");
           if (env !== undefined) ami.agiEnv = decodeAgiEnv(env);
         }
-        node.send({ topic: frame.name, payload: event.toObject(), ami } as NodeMessage);
+        node.send({ _msgid: newMsgId(), topic: frame.name, payload, ami } as NodeMessage);
       },
       // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
       { limit, queue: new FrameQueue(backlogBytes(limit)), onError: (err) => node.error(`an event could not be handed to the flow: ${(err as Error)?.message ?? err}`) },

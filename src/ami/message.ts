@@ -86,21 +86,7 @@ export class AmiMessage {
   toObject(): HeaderObject {
     const obj: HeaderObject = {};
     const f = this.fields;
-    for (let i = 0; i < f.length; i += 2) {
-      const k = f[i];
-      const v = f[i + 1];
-      const prev = Object.prototype.hasOwnProperty.call(obj, k) ? obj[k] : undefined;
-      let next: string | string[];
-      if (prev === undefined) next = v;
-      else if (typeof prev === "string") next = [prev, v];
-      else {
-        prev.push(v);
-        continue;
-      }
-      // defineProperty so a header named __proto__ is stored as data, never as a prototype.
-      if (k === "__proto__") Object.defineProperty(obj, k, { value: next, enumerable: true, writable: true, configurable: true });
-      else obj[k] = next;
-    }
+    for (let i = 0; i < f.length; i += 2) addHeader(obj, f[i], f[i + 1]);
     return obj;
   }
 
@@ -110,4 +96,22 @@ export class AmiMessage {
     for (let i = 0; i < this.fields.length; i += 2) s += `${this.fields[i]}: ${this.fields[i + 1]}\r\n`;
     return s + "\r\n";
   }
+}
+
+/**
+ * Adds one header to a plain object of headers (see AmiMessage.toObject): a repeated name turns
+ * its value into an array of the values in order.
+ */
+export function addHeader(obj: HeaderObject, k: string, v: string): void {
+  const prev = Object.prototype.hasOwnProperty.call(obj, k) ? obj[k] : undefined;
+  let next: string | string[];
+  if (prev === undefined) next = v;
+  else if (typeof prev === "string") next = [prev, v];
+  else {
+    prev.push(v);
+    return;
+  }
+  // defineProperty so a header named __proto__ is stored as data, never as a prototype.
+  if (k === "__proto__") Object.defineProperty(obj, k, { value: next, enumerable: true, writable: true, configurable: true });
+  else obj[k] = next;
 }

@@ -236,7 +236,7 @@ export class FrameQueue implements BacklogQueue<EventFrame> {
     const len = this.lens[this.head];
     const gap = this.gaps[this.head];
     const at = this.start;
-    const frame = new EventFrame(peekEventName(this.buf, at, at + len) ?? "", this.buf, at, at + len);
+    const frame = new EventFrame(peekEventName(this.buf, at, at + len) ?? "", this.buf, at, at + len, undefined, true);
     this.head = (this.head + 1) % this.lens.length;
     this.count--;
     this.start += len;

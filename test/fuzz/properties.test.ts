@@ -8,6 +8,7 @@ import {
   encoderValidProperty,
   frameConditionCase,
   frameConditionsProperty,
+  frameObjectProperty,
   parserChunkingProperty,
   parserGarbageProperty,
 } from "./properties";
@@ -33,6 +34,9 @@ describe("protocol core properties (fast-check)", () => {
   });
   it(`"ami in" conditions answered from a frame's bytes are exactly those answered on the decoded event (${RUNS} frames)`, () => {
     fc.assert(frameConditionsProperty, { numRuns: RUNS });
+  });
+  it(`an event frame's headers as an object are the same decoded straight from its bytes or through its message (${RUNS} frames)`, () => {
+    fc.assert(frameObjectProperty, { numRuns: RUNS });
   });
 });
 

@@ -2,6 +2,7 @@ import * as fc from "fast-check";
 import { encodeAction } from "../../src/ami/encoder";
 import { AmiError } from "../../src/ami/errors";
 import { AmiFramer, EventFrame, parseFrame } from "../../src/ami/parser";
+import type { HeaderObject } from "../../src/ami/message";
 import { compileConditions, compileFrameConditions, type FieldCondition } from "../../src/node-red/event-filter";
 
 /**
@@ -345,6 +346,8 @@ const frameLine: fc.Arbitrary<FrameLine> = fc.oneof(
   { arbitrary: fc.record({ name: fc.constantFrom(...conditionNames), sep: fc.constantFrom(": ", ": ", ": ", ":"), value: conditionValue }), weight: 8 },
   { arbitrary: fc.record({ name: key, sep: fc.constant(": "), value: conditionValue }), weight: 1 },
   { arbitrary: fc.record({ raw: fc.constantFrom(...noiseLines) }), weight: 1 },
+  // Names a plain object has already (inherited), or that would set its prototype.
+  { arbitrary: fc.record({ name: fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty"), sep: fc.constant(": "), value: conditionValue }), weight: 1 },
 );
 
 /**
@@ -483,6 +486,25 @@ export const frameConditionsProperty = fc.property(frameConditionCase, ([{ name,
   return buf.equals(copy);
 });
 
+/** Same own properties, in the same order, with the same values, and a plain prototype. */
+function sameHeaders(a: HeaderObject, b: HeaderObject): boolean {
+  const plain = (o: object): boolean => Object.getPrototypeOf(o) === Object.prototype;
+  return plain(a) && plain(b) && JSON.stringify(Object.entries(a)) === JSON.stringify(Object.entries(b));
+}
+
+/**
+ * An event frame's headers as a plain object are the same whichever way they are made: decoded
+ * straight from the bytes (a frame with one consumer), or through the decoded message (a frame
+ * shared by several): both as parseFrame(...).toObject() gives them. The bytes are never changed.
+ */
+export const frameObjectProperty = fc.property(embeddedEventFrame, ({ name, buf, start, end }) => {
+  const copy = Buffer.from(buf);
+  const expected = parseFrame(buf, start, end).toObject();
+  const single = new EventFrame(name, buf, start, end, undefined, true);
+  const shared = new EventFrame(name, buf, start, end);
+  return sameHeaders(single.toObject(), expected) && !single.decoded && sameHeaders(shared.toObject(), expected) && buf.equals(copy);
+});
+
 export function runAll(numRuns: number, seed?: number): void {
   const params = { numRuns, seed, verbose: false } as const;
   fc.assert(parserChunkingProperty, params);
@@ -491,4 +513,5 @@ export function runAll(numRuns: number, seed?: number): void {
   fc.assert(encoderValidProperty, params);
   fc.assert(encoderDefectProperty, params);
   fc.assert(frameConditionsProperty, params);
+  fc.assert(frameObjectProperty, params);
 }

@@ -1,4 +1,4 @@
-import { encoderDefectProperty, encoderProperty, encoderValidProperty, frameConditionsProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
+import { encoderDefectProperty, encoderProperty, encoderValidProperty, frameConditionsProperty, frameObjectProperty, parserChunkingProperty, parserGarbageProperty } from "./properties";
 import * as fc from "fast-check";
 
 /** npm run fuzz [-- cases]: runs each property for the given number of cases (default 1,000,000). */
@@ -12,6 +12,7 @@ for (const [name, property] of [
   ["encoder: valid actions accepted, parsed back exactly", encoderValidProperty],
   ["encoder: one defect refused", encoderDefectProperty],
   ["ami in: conditions on frame bytes = on decoded events", frameConditionsProperty],
+  ["ami in: frame headers as an object = decoded message's", frameObjectProperty],
 ] as const) {
   const started = Date.now();
   fc.assert(property as fc.IProperty<unknown>, { numRuns: cases, seed });

@@ -59,6 +59,37 @@ describe("ami in node", function () {
     assert.equal(nc.payload.Uniqueid, "1795663249.98");
     assert.equal(nc.ami.server, `127.0.0.1:${pbx.port}`);
     assert.ok(got["o-all"].length >= 8);
+    const ids = Object.values(got).flatMap((msgs) => msgs.map((m) => m._msgid));
+    assert.ok(ids.every((id) => /^[0-9a-f]{16}$/.test(id)), "ids of 16 hex digits, as Node-RED's");
+    assert.equal(new Set(ids).size, ids.length, "every message its own _msgid");
+  });
+
+  it("events that waited in the backlog reach the flow exactly as sent (repeated headers, AGI Env), each with its own _msgid", async () => {
+    const raw = fs.readFileSync(path.join(__dirname, "..", "..", "..", "test", "fixtures", "captures", "async-agi.raw"), "latin1");
+    const env = /^Env: (.*)\r$/m.exec(raw)?.[1] ?? assert.fail("the capture has an Env");
+    await helper.load(amiNodes, [tab, server("s1", pbx.port), amiIn("in", "s1", { names: ["UserEvent", "AsyncAGIStart"] }, ["out"]), sink("out")], { s1: ADMIN });
+    const got = collect("out");
+    await waitConnected("s1");
+    // One burst, read at once: more than a turn's share for a flow not measured yet (16), so most wait.
+    const sent: Array<Record<string, string | string[]>> = [];
+    for (let i = 0; i < 60; i++) {
+      const e: Record<string, string | string[]> =
+        i % 10 === 9 ? { Event: "AsyncAGIStart", Channel: `Local/200@test-${i};2`, Env: env } : { Event: "UserEvent", UserEvent: `E${i}`, Var: [`a=${i}`, "b=2", "é日🙂"], constructor: "x", Empty: "" };
+      sent.push(e);
+      pbx.emitEvent(e);
+    }
+    await waitFor(() => got.length === 60, "all 60 events");
+    const stats = (helper.getNode("in") as unknown as { amiBacklog: { peakQueued: number; dropped: number } }).amiBacklog;
+    assert.ok(stats.peakQueued > 0, "some events waited in the backlog");
+    assert.equal(stats.dropped, 0);
+    for (const [i, m] of got.entries()) {
+      const { Privilege, ...payload } = m.payload;
+      assert.deepEqual(payload, sent[i], `event ${i}`);
+      assert.equal(Object.getPrototypeOf(m.payload), Object.prototype);
+      assert.equal(m.topic, sent[i].Event);
+      if (m.topic === "AsyncAGIStart") assert.equal(m.ami.agiEnv.agi_request, "async", `event ${i} has its AGI environment`);
+    }
+    assert.equal(new Set(got.map((m) => m._msgid)).size, 60, "every message its own _msgid");
   });
 
   it("decodes the Env of AsyncAGIStart into msg.ami.agiEnv (capture async-agi), the payload staying as sent", async () => {
