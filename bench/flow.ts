@@ -23,7 +23,8 @@ import { AmiClient } from "../src/ami/client";
  * flood size (1,000,000 by default, 100,000 when BENCH_EVENTS asks for a short run);
  * BENCH_TRACE_GC=1 traces Node-RED's garbage collector, BENCH_CPU_PROF=dir writes its CPU profile there,
  * BENCH_DEBUG=1 prints every 100 ms the ami in windows, costs, waiting and dropped events, and the
- * event-loop turns over 50 ms with what they read, BENCH_BACKLOG=n sets the nodes' Backlog.
+ * event-loop turns over 50 ms with what they read, BENCH_BACKLOG=n sets the nodes' Backlog,
+ * BENCH_NODE_FLAGS="..." gives Node-RED's process more Node.js flags (--max-semi-space-size=64).
  */
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -384,6 +385,7 @@ async function main(): Promise<void> {
   // Node-RED with ten ami in nodes.
   const red = child(["node-red", String(port)], [
     "--expose-gc",
+    ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : []),
     ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
     ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
   ]);
