@@ -18,7 +18,8 @@ const LF_LF = Buffer.from("\n\n");
 const LF_CR_LF = Buffer.from("\n\r\n");
 const EVENT_PREFIX = Buffer.from("Event: ");
 const RESPONSE_FOLLOWS = Buffer.from("Response: Follows");
-const END_COMMAND = Buffer.from("--END COMMAND--");
+const END_COMMAND_TEXT = "--END COMMAND--";
+const END_COMMAND = Buffer.from(END_COMMAND_TEXT);
 const ACTION_ID = Buffer.from("ActionID:");
 
 export interface FramerOptions {
@@ -254,51 +255,96 @@ export function frameMayHaveActionId(buf: Buffer, start: number, end: number): b
 }
 
 /**
- * Decodes a frame into a message. A line is split at its first `:`; one space after the colon is
- * part of the separator (`Key: Value`), any further spaces belong to the value (Command output is
- * indented). Lines with no colon are not headers and are dropped, except in a legacy
- * `Response: Follows` frame, whose raw text lines become `Output` headers, as Asterisk 14+ sends them.
+ * Walks the lines of a frame's text. After next(): the line is [start, end) without its line end;
+ * a header line has its first colon at `colon` (else -1) and its value from `value` (one space after
+ * the colon is part of the separator, any further spaces belong to the value). The search for a
+ * colon never reads past the one it found before, so that a frame of lines without colons costs one
+ * pass, not one per line (a megabyte of them would otherwise hold the event loop for seconds).
+ */
+class FrameLines {
+  start = 0;
+  end = 0;
+  colon = -1;
+  value = 0;
+  private pos = 0;
+  /** The first colon at or after the last search's start; -2 when the text has none left. */
+  private nextColon = -1;
+
+  constructor(readonly text: string) {}
+
+  /** Moves to the next line; false past the end of the text. */
+  next(): boolean {
+    const text = this.text;
+    const pos = this.pos;
+    if (pos > text.length) return false;
+    let nl = text.indexOf("\n", pos);
+    if (nl < 0) nl = text.length;
+    let end = nl;
+    if (end > pos && text.charCodeAt(end - 1) === CR) end--;
+    this.start = pos;
+    this.end = end;
+    this.pos = nl + 1;
+    if (this.nextColon !== -2 && this.nextColon < pos) {
+      this.nextColon = text.indexOf(":", pos);
+      if (this.nextColon < 0) this.nextColon = -2;
+    }
+    const colon = this.nextColon;
+    this.colon = colon >= 0 && colon < end ? colon : -1;
+    if (this.colon >= 0) {
+      let v = colon + 1;
+      if (v < end && text.charCodeAt(v) === 32) v++;
+      this.value = v;
+    }
+    return true;
+  }
+
+  /** The header's name, and its value (a header line only). */
+  get key(): string {
+    return this.text.slice(this.start, this.colon);
+  }
+
+  get val(): string {
+    return this.text.slice(this.value, this.end);
+  }
+
+  /** The whole line. */
+  get line(): string {
+    return this.text.slice(this.start, this.end);
+  }
+}
+
+/**
+ * Decodes a frame into a message: its header lines (see FrameLines). Lines with no colon are not
+ * headers and are dropped, except in a legacy `Response: Follows` frame, whose raw text lines
+ * become `Output` headers, as Asterisk 14+ sends them.
  */
 export function parseFrame(buf: Buffer, start: number, end: number): AmiMessage {
-  const text = buf.toString("utf8", start, end);
+  const lines = new FrameLines(buf.toString("utf8", start, end));
   const fields: string[] = [];
-  const len = text.length;
-  let pos = 0;
   let legacy = false;
-  let legacyHeaders = true;
-  while (pos <= len) {
-    let nl = text.indexOf("\n", pos);
-    if (nl < 0) nl = len;
-    let lineEnd = nl;
-    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR) lineEnd--;
-    if (legacy && !legacyHeaders) {
-      const line = text.slice(pos, lineEnd);
-      if (line === "--END COMMAND--") break;
-      if (line.endsWith("--END COMMAND--")) {
-        // Output without a final newline: the marker shares the last line.
-        fields.push("Output", line.slice(0, -"--END COMMAND--".length));
-        break;
-      }
-      fields.push("Output", line);
-    } else if (lineEnd > pos) {
-      const colon = text.indexOf(":", pos);
-      if (colon >= 0 && colon < lineEnd) {
-        const key = text.slice(pos, colon);
-        let vstart = colon + 1;
-        if (vstart < lineEnd && text.charCodeAt(vstart) === 32) vstart++;
-        const value = text.slice(vstart, lineEnd);
-        if (legacy && key !== "Privilege" && key !== "ActionID") {
-          legacyHeaders = false;
-          continue; // reread this line as output
-        }
+  let output = false;
+  while (lines.next()) {
+    if (!output && lines.end > lines.start) {
+      const key = lines.colon >= 0 ? lines.key : undefined;
+      // In a legacy frame, the first line that is not Privilege or ActionID starts the output.
+      if (!legacy || key === "Privilege" || key === "ActionID") {
+        if (key === undefined) continue;
+        const value = lines.val;
         fields.push(key, value);
         if (fields.length === 2 && key === "Response" && value === "Follows") legacy = true;
-      } else if (legacy) {
-        legacyHeaders = false;
         continue;
       }
+      output = true;
     }
-    pos = nl + 1;
+    if (!output) continue;
+    const line = lines.line;
+    if (line === END_COMMAND_TEXT) break;
+    if (line.endsWith(END_COMMAND_TEXT)) {
+      // Output without a final newline: the marker shares the last line.
+      fields.push("Output", line.slice(0, -END_COMMAND_TEXT.length));
+      break;
+    }
+    fields.push("Output", line);
   }
   return new AmiMessage(fields);
 }
@@ -309,23 +355,9 @@ export function parseFrame(buf: Buffer, start: number, end: number): AmiMessage 
  * starts with its Event line, so the legacy `Response: Follows` form never applies.
  */
 function frameHeaders(buf: Buffer, start: number, end: number): HeaderObject {
-  const text = buf.toString("utf8", start, end);
+  const lines = new FrameLines(buf.toString("utf8", start, end));
   const obj: HeaderObject = {};
-  const len = text.length;
-  let pos = 0;
-  while (pos < len) {
-    let nl = text.indexOf("\n", pos);
-    if (nl < 0) nl = len;
-    let lineEnd = nl;
-    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR) lineEnd--;
-    const colon = lineEnd > pos ? text.indexOf(":", pos) : -1;
-    if (colon >= 0 && colon < lineEnd) {
-      let vstart = colon + 1;
-      if (vstart < lineEnd && text.charCodeAt(vstart) === 32) vstart++;
-      addHeader(obj, text.slice(pos, colon), text.slice(vstart, lineEnd));
-    }
-    pos = nl + 1;
-  }
+  while (lines.next()) if (lines.colon >= 0) addHeader(obj, lines.key, lines.val);
   return obj;
 }
 

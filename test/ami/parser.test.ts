@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { AmiFramer, ParseError, parseFrame, peekEventName } from "../../src/ami/parser";
+import { AmiFramer, EventFrame, ParseError, parseFrame, peekEventName } from "../../src/ami/parser";
 import { captureNames, readRaw, referenceParse } from "../helpers/captures";
 
 interface Parsed {
@@ -226,6 +226,37 @@ describe("AMI framer and parser", () => {
       const framer = new AmiFramer({ onFrame: () => assert.fail("no frame expected"), onError: (e) => errors.push(e.message) }, { maxFrameBytes: 100, banner: false });
       framer.push(Buffer.from("Event: Big\r\nData: " + "x".repeat(200) + "\r\n\r\n"));
       assert.equal(errors.length, 1);
+    });
+
+    it("a frame of a megabyte of lines without a colon is decoded in one pass, not one per line", () => {
+      // Each line's search for its colon used to run on to the next colon in the frame: a frame of
+      // short colon-less lines (a peer can send one up to the frame limit) cost a pass per line,
+      // seconds of a blocked event loop. Counted here: the characters String#indexOf reads.
+      const lines = "ab\r\n".repeat(262_000);
+      const text = `Event: X\r\n${lines}Key: v`;
+      const buf = Buffer.from(`junk${text}junk`);
+      const frameEvent = new EventFrame("X", buf, 4, 4 + text.length, undefined, true);
+      const indexOf = String.prototype.indexOf;
+      let read = 0;
+      String.prototype.indexOf = function (this: string, search: string, from?: number): number {
+        const at = indexOf.call(this, search, from);
+        read += (at < 0 ? this.length : at + search.length) - (from ?? 0);
+        return at;
+      };
+      let message, object;
+      const reads: number[] = [];
+      try {
+        message = parseFrame(buf, 4, 4 + text.length);
+        reads.push(read);
+        read = 0;
+        object = frameEvent.toObject();
+        reads.push(read);
+      } finally {
+        String.prototype.indexOf = indexOf;
+      }
+      assert.deepEqual(message.fields, ["Event", "X", "Key", "v"]);
+      assert.deepEqual(object, { Event: "X", Key: "v" });
+      for (const r of reads) assert.ok(r <= 3 * text.length, `read ${r} characters of a ${text.length}-character frame`);
     });
 
     it("frames just under the limit pass", () => {
