@@ -324,9 +324,9 @@ export function parseFrame(buf: Buffer, start: number, end: number): AmiMessage 
   let legacy = false;
   let output = false;
   while (lines.next()) {
-    if (!output && lines.end > lines.start) {
+    if (!output) {
+      if (lines.end === lines.start) continue;
       const key = lines.colon >= 0 ? lines.key : undefined;
-      // In a legacy frame, the first line that is not Privilege or ActionID starts the output.
       if (!legacy || key === "Privilege" || key === "ActionID") {
         if (key === undefined) continue;
         const value = lines.val;
@@ -334,9 +334,9 @@ export function parseFrame(buf: Buffer, start: number, end: number): AmiMessage 
         if (fields.length === 2 && key === "Response" && value === "Follows") legacy = true;
         continue;
       }
+      // In a legacy frame, the first line that is not Privilege or ActionID starts the output.
       output = true;
     }
-    if (!output) continue;
     const line = lines.line;
     if (line === END_COMMAND_TEXT) break;
     if (line.endsWith(END_COMMAND_TEXT)) {
