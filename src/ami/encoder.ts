@@ -1,4 +1,5 @@
 import { amiError } from "./errors";
+import { describeValue, isPlainObject } from "./values";
 
 /**
  * Builds action bytes from plain values, refusing anything that could change the meaning of what
@@ -38,7 +39,7 @@ function scalar(key: string, value: FieldValue, action: string | undefined): str
     if (!Number.isFinite(value)) throw invalid(action, `header "${key}" is not a finite number`);
     s = String(value);
   } else if (typeof value === "boolean") s = value ? "true" : "false";
-  else throw invalid(action, `header "${key}" must be a string, number or boolean, not ${describe(value)}`);
+  else throw invalid(action, `header "${key}" must be a string, number or boolean, not ${describeValue(value)}`);
   if (FORBIDDEN_IN_VALUE.test(s)) {
     throw invalid(action, `header "${key}" contains a CR, LF or NUL character (it would inject AMI headers)`);
   }
@@ -46,12 +47,6 @@ function scalar(key: string, value: FieldValue, action: string | undefined): str
     throw invalid(action, `header "${key}" contains a lone UTF-16 surrogate, which has no UTF-8 form (it would arrive changed)`);
   }
   return s;
-}
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return "an array";
-  if (v === null) return "null";
-  return typeof v === "object" ? "an object" : typeof v;
 }
 
 function invalid(action: string | undefined, why: string) {
@@ -89,8 +84,9 @@ export function toHeaders(fields: ActionFields, action?: string): HeaderList {
         if (s !== undefined) out.push([key, s]);
       }
     } else if (value !== null && typeof value === "object") {
-      if (!VARIABLE_KEYS.has(lower)) {
-        throw invalid(action, `header "${key}" must be a string, number or boolean, not an object`);
+      // Plain objects from any realm (a function node's objects come from its own vm context).
+      if (!VARIABLE_KEYS.has(lower) || !isPlainObject(value)) {
+        throw invalid(action, `header "${key}" must be a string, number or boolean${VARIABLE_KEYS.has(lower) ? " or an object of name: value" : ""}, not ${describeValue(value)}`);
       }
       for (const name of Object.keys(value)) {
         if (name.length === 0 || name.includes("=")) {

@@ -1,4 +1,5 @@
 import type { ActionFields, ActionResult, AgiResult, AmiMessage, HeaderObject } from "../ami";
+import { describeValue, isPlainObject } from "../ami/values";
 
 /**
  * What the "ami action" node sends and what it puts on the message, as pure functions: the
@@ -19,10 +20,27 @@ export class InputError extends Error {
   }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+/**
+ * The header object msg.payload carries, or undefined when it carries none. A plain object from any
+ * node (a function node's come from another JavaScript realm) is taken. Nothing, an empty string, a
+ * number or a boolean only trigger the node: the inject node's default payload is a timestamp, and
+ * none of them can name a header. Anything else could only be a mistake that would silently lose
+ * the headers the user meant to send (JSON text not parsed yet, a Buffer, an array of actions, a
+ * Date, a Map, null), so it is refused with what to do instead.
+ */
+export function payloadHeaders(payload: unknown): Record<string, unknown> | undefined {
+  if (isPlainObject(payload)) return payload;
+  if (payload === undefined || typeof payload === "number" || typeof payload === "boolean") return undefined;
+  if (typeof payload === "string" && payload.trim() === "") return undefined;
+  throw new InputError(`msg.payload is ${describeValue(payload)}: ${payloadAdvice(payload)}`);
+}
+
+function payloadAdvice(payload: unknown): string {
+  const object = "this node takes an object of AMI headers, such as {\"Channel\": \"PJSIP/6001\"}";
+  if (typeof payload === "string") return `${object}; if it holds JSON text, parse it with a json node first`;
+  if (Buffer.isBuffer(payload) || Object.prototype.toString.call(payload) === "[object Uint8Array]") return `${object}; convert it to a string and parse it with a json node first`;
+  if (Array.isArray(payload)) return `${object}; to send several actions, send one message per action (a split node does that)`;
+  return `${object}; to send only the node's own fields, set its msg.payload option to "ignored"`;
 }
 
 function findKey(obj: Record<string, unknown>, name: string): string | undefined {
@@ -50,14 +68,19 @@ export function buildRequest(opts: {
   payload: unknown;
   merge: MergeMode;
 }): ActionRequest {
-  const payloadObject = isPlainObject(opts.payload) ? opts.payload : undefined;
+  // With merge "none" the payload's headers are ignored by design, whatever it is; it may still
+  // name the action when the node takes the action from the message.
+  let payloadObject: Record<string, unknown> | undefined;
+  if (opts.merge !== "none") payloadObject = payloadHeaders(opts.payload);
+  else if (opts.source === "msg" && isPlainObject(opts.payload)) payloadObject = opts.payload;
   const actionKey = payloadObject ? findKey(payloadObject, "Action") : undefined;
   const payloadAction = actionKey === undefined ? undefined : payloadObject?.[actionKey];
 
   let action: string;
   if (opts.source === "msg") {
     if (typeof payloadAction !== "string" || payloadAction.trim().length === 0) {
-      throw new InputError("this node takes the action from msg.payload.Action, which is missing or not a string");
+      const what = payloadObject ? (payloadAction === undefined ? "missing" : `${describeValue(payloadAction)}, not a string`) : `missing: msg.payload is ${describeValue(opts.payload)}`;
+      throw new InputError(`this node takes the action from msg.payload.Action, which is ${what}`);
     }
     action = payloadAction.trim();
   } else {

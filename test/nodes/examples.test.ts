@@ -138,7 +138,7 @@ describe("example flows", function () {
     assert.equal(out.d02e.length, 0);
   });
 
-  it("03 click-to-call: async Originate, result from its own OriginateResponse", async () => {
+  it("03 click-to-call: a function node builds the Originate (another JS realm), result from its own OriginateResponse", async () => {
     const nodes = readExample("03 - click-to-call.json");
     const { flow, creds, modules } = prepare(nodes, pbx);
     await helper.load(modules, flow, creds);
@@ -150,8 +150,13 @@ describe("example flows", function () {
     assert.equal(ok[0].payload.Response, "Success");
     const sent = pbx.actions.filter((a) => a.action.get("Action") === "Originate").map((a) => a.action.toObject());
     assert.equal(sent.length, 1);
+    // Every header the function node built arrived, with the node's own fields beside them.
     assert.equal(sent[0].Channel, "Local/100@test");
     assert.equal(sent[0].Exten, "100");
+    assert.equal(sent[0].CallerID, "Click to call <100>");
+    assert.equal(sent[0].Variable, "CLICK_TO_CALL=yes");
+    assert.equal(sent[0].Context, "test");
+    assert.equal(sent[0].Async, "true");
   });
 
   it("04 call log: a real call's Hangup events become CSV lines in the file", async () => {
@@ -232,7 +237,7 @@ describe("example flows", function () {
     assert.equal(typeof byQueue.testq.waiting, "number");
   });
 
-  it("07 mini IVR: AsyncAGIStart -> ANSWER -> STREAM FILE -> HANGUP, each awaiting its result", async () => {
+  it("07 mini IVR: a function node scripts AsyncAGIStart -> ANSWER -> STREAM FILE -> HANGUP, each awaiting its result", async () => {
     const nodes = readExample("07 - mini IVR with Async AGI.json");
     const { flow, creds, modules } = prepare(nodes, pbx);
     await helper.load(modules, flow, creds);
@@ -241,8 +246,10 @@ describe("example flows", function () {
     helper.getNode("n07").receive({});
     await waitFor(() => done.length + failed.length > 0, "the IVR to finish", 20000);
     assert.equal(failed.length, 0, failed[0]?.error?.message);
+    assert.equal(done.length, 1);
     assert.equal(done[0].payload.code, 200);
     assert.equal(done[0].ami.action, "AGI");
+    assert.equal(done[0].step, 3, "the script ran its three steps");
     const agi = pbx.actions.filter((a) => a.action.get("Action") === "AGI").map((a) => a.action.toObject());
     assert.deepEqual(agi.map((a) => a.Command), ["ANSWER", 'STREAM FILE hello-world ""', "HANGUP"]);
     assert.equal(new Set(agi.map((a) => a.Channel)).size, 1, "all on the channel from AsyncAGIStart");
