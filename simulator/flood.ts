@@ -27,20 +27,37 @@ const TEMPLATES: Array<(n: number) => string> = [
 ];
 
 /**
- * Writes `count` events to each session as fast as its socket drains. Meanwhile a write blocked
- * for more than writeTimeoutMs (Asterisk's writetimeout, 100 ms by default) drops the client.
+ * Writes `count` events to each session as fast as its socket drains, or, with `perSecond`, at that
+ * rate: every 10 ms the events due by then, each its own write (as Asterisk writes them). Meanwhile
+ * a write blocked for more than writeTimeoutMs (Asterisk's writetimeout, 100 ms by default) drops
+ * the client.
  */
-export async function floodEvents(sessions: AmiSession[], count: number, writeTimeoutMs = WRITE_TIMEOUT_MS): Promise<void> {
+export async function floodEvents(sessions: AmiSession[], count: number, writeTimeoutMs = WRITE_TIMEOUT_MS, perSecond?: number): Promise<void> {
   await Promise.all(
     sessions.map(async (s) => {
       s.strictWrites = writeTimeoutMs;
       try {
-        for (let i = 0; i < count && !s.closed; i++) {
-          if (!s.writeRaw(TEMPLATES[i % TEMPLATES.length](Math.floor(i / TEMPLATES.length)))) await s.drained();
+        if (perSecond && perSecond > 0) await paced(s, count, perSecond);
+        else {
+          for (let i = 0; i < count && !s.closed; i++) {
+            if (!s.writeRaw(event(i))) await s.drained();
+          }
         }
       } finally {
         s.strictWrites = false;
       }
     }),
   );
+}
+
+const event = (i: number): string => TEMPLATES[i % TEMPLATES.length](Math.floor(i / TEMPLATES.length));
+
+async function paced(s: AmiSession, count: number, perSecond: number): Promise<void> {
+  const start = performance.now();
+  let i = 0;
+  while (i < count && !s.closed) {
+    const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * perSecond) + 1);
+    for (; i < due && !s.closed; i++) s.writeRaw(event(i));
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

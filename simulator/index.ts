@@ -49,9 +49,12 @@ export interface SimulatedPbx {
   setHalfOpen(on: boolean): void;
   setResponseDelay(ms: number): void;
   setRefuseLogins(on: boolean): void;
-  /** Writes realistic events as fast as each socket takes them. */
-  /** writeTimeoutMs: how long a blocked write may wait before the client is dropped (Asterisk's writetimeout, default 100). */
-  flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number }): Promise<void>;
+  /**
+   * Writes realistic events as fast as each socket takes them, or at `perSecond` (each event its own
+   * write, as Asterisk writes them, in 10 ms ticks). writeTimeoutMs: how long a blocked write may
+   * wait before the client is dropped (Asterisk's writetimeout, default 100).
+   */
+  flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number; perSecond?: number }): Promise<void>;
   /** Shutdown event, close all, listen again on the same port(s). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -96,8 +99,8 @@ class SimulatedPbxImpl implements SimulatedPbx {
   setRefuseLogins(on: boolean): void {
     this.core.refuseLogins = on;
   }
-  flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number }): Promise<void> {
-    return this.core.flood(opts.events, opts.writeTimeoutMs);
+  flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number; perSecond?: number }): Promise<void> {
+    return this.core.flood(opts.events, opts.writeTimeoutMs, opts.perSecond);
   }
   restart(): Promise<void> {
     return this.core.restart();

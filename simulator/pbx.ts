@@ -198,8 +198,8 @@ export class PbxCore {
     for (const s of this.sessions) s.destroy();
   }
 
-  flood(events: number, writeTimeoutMs?: number): Promise<void> {
-    return floodEvents([...this.sessions].filter((s) => s.loggedIn), events, writeTimeoutMs);
+  flood(events: number, writeTimeoutMs?: number, perSecond?: number): Promise<void> {
+    return floodEvents([...this.sessions].filter((s) => s.loggedIn), events, writeTimeoutMs, perSecond);
   }
 
   async restart(): Promise<void> {

@@ -2,7 +2,9 @@ import { decodeAgiEnv } from "./ami";
 import type { EventFrame } from "./ami";
 import { FieldCondition, FilterError, NameMode, compileFrameConditions, compileNameFilter } from "./node-red/event-filter";
 import type { AmiServerNode } from "./node-red/connection";
-import { EventBacklog, FrameQueue } from "./node-red/event-router";
+import { backlogSettings, describeBacklog } from "./node-red/backlog-settings";
+import { EventBacklog } from "./node-red/event-router";
+import { FrameQueue } from "./node-red/frame-queue";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
 import { newMsgId } from "./node-red/msg-id";
 import { EventStatusBoard, configErrorStatus } from "./node-red/status";
@@ -21,21 +23,14 @@ type InDef = NodeDef & {
   names?: string[] | string;
   regex?: string;
   conditions?: FieldCondition[];
+  /** Backlog in MB (blank: 64). */
+  backlogSize?: string | number;
+  /** Backlog in events, optional (earlier versions' only bound). */
   backlog?: string | number;
 };
 
-const DEFAULT_BACKLOG = 1_000;
-/** Bytes the waiting events of a backlog of `limit` may take: 2 KiB each, at least 1 MiB. */
-const backlogBytes = (limit: number): number => Math.max(limit * 2048, 1024 * 1024);
-const MAX_BACKLOG = 1_000_000;
 /** A warning about dropped events at most this often, ms. */
 const DROP_REPORT_MS = 10_000;
-
-function backlogLimit(value: unknown): number {
-  const n = Number(value);
-  if (value === undefined || value === null || String(value).trim() === "" || !Number.isFinite(n) || n < 1) return DEFAULT_BACKLOG;
-  return Math.min(MAX_BACKLOG, Math.floor(n));
-}
 
 export = function (RED: NodeAPI): void {
   function AsteriskAmiIn(this: Node, def: InDef): void {
@@ -60,7 +55,8 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const connection = server.connection;
-    const limit = backlogLimit(def.backlog);
+    const bound = backlogSettings(def);
+    const boundText = describeBacklog(bound);
     const board = new EventStatusBoard((s) => node.status(s), t);
 
     // Dropped events: said at once, then summed up at most every DROP_REPORT_MS, and at close.
@@ -70,7 +66,7 @@ export = function (RED: NodeAPI): void {
       if (unreported === 0) return;
       const total = backlog.stats.dropped;
       node.warn(
-        `${unreported} event${unreported === 1 ? "" : "s"} dropped${final ? "" : ` in the last ${DROP_REPORT_MS / 1000} s`}: the flow takes events more slowly than Asterisk sends them and the backlog of ${limit} is full (${total} dropped since the node started)`,
+        `${unreported} event${unreported === 1 ? "" : "s"} dropped${final ? "" : ` in the last ${DROP_REPORT_MS / 1000} s`}: the flow takes events more slowly than Asterisk sends them and the backlog of ${boundText} is full (${total} dropped since the node started)`,
       );
       unreported = 0;
     };
@@ -88,12 +84,12 @@ export = function (RED: NodeAPI): void {
         node.send({ _msgid: newMsgId(), topic: frame.name, payload, ami } as NodeMessage);
       },
       // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
-      { limit, queue: new FrameQueue(backlogBytes(limit)), onError: (err) => node.error(`an event could not be handed to the flow: ${(err as Error)?.message ?? err}`) },
+      { limit: bound.events, queue: new FrameQueue(bound.bytes), onError: (err) => node.error(`an event could not be handed to the flow: ${(err as Error)?.message ?? err}`) },
       (total) => {
         board.droppedEvents(total);
         unreported++;
         if (reportTimer) return;
-        node.warn(`dropping events: the flow takes them more slowly than Asterisk sends them and the backlog of ${limit} events is full`);
+        node.warn(`dropping events: the flow takes them more slowly than Asterisk sends them and the backlog of ${boundText} is full`);
         reportTimer = setInterval(() => {
           if (unreported === 0) {
             clearInterval(reportTimer);

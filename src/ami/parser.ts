@@ -374,6 +374,8 @@ function frameHeaders(buf: Buffer, start: number, end: number): HeaderObject {
  */
 export class EventFrame {
   private decodedMessage?: AmiMessage;
+  /** toObject() made an object from the bytes already (the next one decodes the message). */
+  private objectMade = false;
   private buf: Buffer;
   private start: number;
   private end: number;
@@ -409,13 +411,19 @@ export class EventFrame {
   }
 
   /**
-   * The headers as a new plain object (as message.toObject()); a frame read by one consumer only
-   * (see `single`) reads them straight from the bytes, without decoding a message.
+   * The headers as a new plain object (as message.toObject()). The first object is read straight
+   * from the bytes, without decoding a message (most events have one consumer); a frame shared by
+   * several consumers decodes its message once when a second object is asked for, and every later
+   * object comes from it.
    */
   toObject(): HeaderObject {
-    if (this.decodedMessage || !this.single) return this.message.toObject();
+    if (this.decodedMessage) return this.decodedMessage.toObject();
     if (this.end < 0) throw new Error(`EventFrame ${this.name}: read after its listener returned; read message or copy the bytes during the call`);
-    return frameHeaders(this.buf, this.start, this.end);
+    if (this.single || !this.objectMade) {
+      this.objectMade = true;
+      return frameHeaders(this.buf, this.start, this.end);
+    }
+    return this.message.toObject();
   }
 
   /** True once the headers have been decoded. */

@@ -1,4 +1,5 @@
-import { EventFrame, peekEventName } from "../ami";
+import type { EventFrame } from "../ami";
+import { ArrayQueue, BacklogQueue } from "./frame-queue";
 import type { NameMatcher } from "./event-filter";
 
 /**
@@ -90,13 +91,14 @@ function safeMatch(matcher: (name: string) => boolean, name: string): boolean {
  * keeps the event loop away from the socket for seconds: Asterisk drops a client whose writes stay
  * blocked for 100 ms, and every event of every node is lost. So events are handed to the flow only
  * as fast as it takes them: a DeliveryScheduler shared by all backlogs gives the flows a time budget
- * per turn of the event loop (20 ms), and what waits beyond it stays here, up to `limit` events;
- * beyond that the newest are dropped and counted (never silently: see onDrop). The socket itself is
- * never paused: it is read every turn whatever the flow does.
+ * per turn of the event loop (20 ms), and what waits beyond it stays in the queue, as bytes outside
+ * the heap (FrameQueue), up to its bound in bytes (and `limit` events when set); only beyond that
+ * are the newest dropped and counted (never silently: see onDrop). The socket itself is never
+ * paused: it is read every turn whatever the flow does.
  */
 export interface BacklogOptions<T> {
-  /** Most events waiting for the flow; beyond it new events are dropped and counted. */
-  limit: number;
+  /** Most events waiting for the flow (none by default: the queue's own bound, in bytes, applies). */
+  limit?: number;
   /** The scheduler whose budget this backlog shares (the process-wide one by default). */
   scheduler?: DeliveryScheduler;
   /** Where waiting items are kept (an array by default; see FrameQueue). */
@@ -108,197 +110,12 @@ export interface BacklogOptions<T> {
   onError?: (err: unknown) => void;
 }
 
-function sumRing(values: ArrayLike<number>, head: number, count: number): number {
-  let sum = 0;
-  for (let k = 0; k < count; k++) sum += values[(head + k) % values.length];
-  return sum;
-}
-
-/** Where a backlog keeps what waits, first in first out. */
-export interface BacklogQueue<T> {
-  readonly length: number;
-  /** Keeps an item (in whatever form the queue chooses); false when it has no room for it. */
-  push(item: T, gap: number): boolean;
-  /** Removes the first item, handing it and its gap to fn (the item is valid during the call). */
-  shift(fn: (item: T, gap: number) => void): void;
-  /** Forgets every item and returns the sum of their gaps; with keep, holds on to the memory. */
-  clear(keep?: boolean): number;
-}
-
-/** A growable ring of items. */
-export class ArrayQueue<T> implements BacklogQueue<T> {
-  private items: Array<T | undefined> = [];
-  private gaps: number[] = [];
-  private head = 0;
-  private count = 0;
-
-  get length(): number {
-    return this.count;
-  }
-
-  push(item: T, gap: number): boolean {
-    if (this.count === this.items.length) this.grow();
-    const i = (this.head + this.count) % this.items.length;
-    this.items[i] = item;
-    this.gaps[i] = gap;
-    this.count++;
-    return true;
-  }
-
-  shift(fn: (item: T, gap: number) => void): void {
-    if (this.count === 0) return;
-    const item = this.items[this.head] as T;
-    const gap = this.gaps[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
-    this.count--;
-    fn(item, gap);
-  }
-
-  clear(keep = false): number {
-    const gaps = sumRing(this.gaps, this.head, this.count);
-    if (keep) this.items.fill(undefined);
-    else {
-      this.items = [];
-      this.gaps = [];
-    }
-    this.head = this.count = 0;
-    return gaps;
-  }
-
-  private grow(): void {
-    const cap = Math.max(64, this.items.length * 2);
-    const items: Array<T | undefined> = new Array(cap);
-    const gaps: number[] = new Array(cap);
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) % this.items.length;
-      items[k] = this.items[j];
-      gaps[k] = this.gaps[j];
-    }
-    this.items = items;
-    this.gaps = gaps;
-    this.head = 0;
-  }
-}
-
-/**
- * Waiting events kept as their bytes, one after the other in one buffer outside the JavaScript
- * heap: nothing for the garbage collector to move however long they wait, and a bound in bytes
- * (maxBytes) as well as in events. The buffer grows as needed up to twice maxBytes, so that moving
- * what waits back to its start (when the end is reached) costs at most one byte copied per byte
- * queued.
- */
-export class FrameQueue implements BacklogQueue<EventFrame> {
-  private buf: Buffer = Buffer.alloc(0);
-  /** Bytes of the waiting frames, [start, end) of buf, first to last. */
-  private start = 0;
-  private end = 0;
-  private lens = new Int32Array(0);
-  private gaps = new Float64Array(0);
-  private head = 0;
-  private count = 0;
-  /** Frames being handed over (shift's callback running). */
-  private handing = 0;
-
-  constructor(readonly maxBytes: number) {}
-
-  get length(): number {
-    return this.count;
-  }
-
-  /** Bytes waiting. */
-  get bytes(): number {
-    return this.end - this.start;
-  }
-
-  /** Bytes held (the buffer's size). */
-  get capacity(): number {
-    return this.buf.length;
-  }
-
-  push(frame: EventFrame, gap: number): boolean {
-    const len = frame.length;
-    const live = this.end - this.start;
-    if (live + len > this.maxBytes) return false;
-    if (this.end + len > this.buf.length) this.makeRoom(live + len);
-    frame.copyTo(this.buf, this.end);
-    this.end += len;
-    if (this.count === this.lens.length) this.growRing();
-    const i = (this.head + this.count) % this.lens.length;
-    this.lens[i] = len;
-    this.gaps[i] = gap;
-    this.count++;
-    return true;
-  }
-
-  shift(fn: (frame: EventFrame, gap: number) => void): void {
-    if (this.count === 0) return;
-    const len = this.lens[this.head];
-    const gap = this.gaps[this.head];
-    const at = this.start;
-    const frame = new EventFrame(peekEventName(this.buf, at, at + len) ?? "", this.buf, at, at + len, undefined, true);
-    this.head = (this.head + 1) % this.lens.length;
-    this.count--;
-    this.start += len;
-    // While fn runs, its frame's bytes must stay where they are, whatever fn does with the queue.
-    this.handing++;
-    try {
-      fn(frame, gap);
-    } finally {
-      this.handing--;
-      frame.release();
-      if (this.count === 0 && this.handing === 0) this.start = this.end = 0;
-    }
-  }
-
-  clear(keep = false): number {
-    const gaps = sumRing(this.gaps, this.head, this.count);
-    if (!keep) {
-      this.buf = Buffer.alloc(0);
-      this.lens = new Int32Array(0);
-      this.gaps = new Float64Array(0);
-    }
-    this.head = this.count = 0;
-    // A frame being handed over keeps its bytes: new ones go after them until it is done.
-    if (this.handing > 0 && keep) this.start = this.end;
-    else this.start = this.end = 0;
-    return gaps;
-  }
-
-  private makeRoom(need: number): void {
-    const live = this.end - this.start;
-    if (this.buf.length >= 2 * need && this.handing === 0) {
-      this.buf.copyWithin(0, this.start, this.end);
-    } else {
-      let cap = Math.max(64 * 1024, this.buf.length >= 2 * need ? this.buf.length : this.buf.length * 2);
-      while (cap < 2 * need) cap *= 2;
-      cap = Math.max(need, Math.min(cap, 2 * this.maxBytes));
-      const next = Buffer.allocUnsafeSlow(cap);
-      this.buf.copy(next, 0, this.start, this.end);
-      this.buf = next;
-    }
-    this.start = 0;
-    this.end = live;
-  }
-
-  private growRing(): void {
-    const cap = Math.max(64, this.lens.length * 2);
-    const lens = new Int32Array(cap);
-    const gaps = new Float64Array(cap);
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) % this.lens.length;
-      lens[k] = this.lens[j];
-      gaps[k] = this.gaps[j];
-    }
-    this.lens = lens;
-    this.gaps = gaps;
-    this.head = 0;
-  }
-}
-
 export interface BacklogStats {
   /** Messages handed to the flow. */
   sent: number;
+  /** Bytes of the events waiting now, and the most at once (queues that keep bytes; else 0). */
+  queuedBytes: number;
+  peakBytes: number;
   /** Events dropped because the backlog was full. */
   dropped: number;
   /** Events waiting now. */
@@ -369,11 +186,42 @@ export class DeliveryScheduler {
     return true;
   }
 
-  /** @internal A message was handed to Node-RED. */
-  sent(): void {
+  /**
+   * @internal A message of `member` was handed to Node-RED. Consecutive messages of one backlog
+   * form a run; when the run ends (another backlog sends, or the code that sent returns: a
+   * microtask), one setImmediate is queued behind Node-RED's deliveries of the run, and its callback
+   * tells the backlog that they were delivered (see delivered). One callback per run, not per message.
+   */
+  sent(member: EventBacklog<unknown>): void {
     this.inFlight++;
+    if (this.runMember !== member) {
+      this.endRun();
+      this.runMember = member;
+      if (!this.runEndQueued) {
+        this.runEndQueued = true;
+        queueMicrotask(this.endRunLater);
+      }
+    }
+    this.runCount++;
     this.arm();
   }
+
+  private runMember?: EventBacklog<unknown>;
+  private runCount = 0;
+  private runEndQueued = false;
+
+  private endRun(): void {
+    const member = this.runMember;
+    const count = this.runCount;
+    this.runMember = undefined;
+    this.runCount = 0;
+    if (member && count > 0) setImmediate(() => this.delivered(member, count));
+  }
+
+  private readonly endRunLater = (): void => {
+    this.runEndQueued = false;
+    this.endRun();
+  };
 
   /** @internal A backlog has events waiting: a turn must come to hand them over. */
   arm(): void {
@@ -383,12 +231,13 @@ export class DeliveryScheduler {
     setImmediate(this.tick);
   }
 
-  /** @internal Called by a backlog's callback right after Node-RED delivered one of its messages. */
-  delivered(member: EventBacklog<unknown>): void {
-    this.inFlight--;
+  /** Right after Node-RED delivered a run of `count` messages of `member` (a setImmediate behind them). */
+  private delivered(member: EventBacklog<unknown>, count: number): void {
+    this.inFlight -= count;
     const now = performance.now();
     member.flowTime += now - this.mark;
-    member.flowCount++;
+    member.flowCount += count;
+    member.deliveredRun(count);
     this.mark = now;
   }
 
@@ -469,6 +318,7 @@ const INITIAL_COST_MS = 1.25;
 export const sharedScheduler = new DeliveryScheduler();
 
 export class EventBacklog<T> {
+  /** Most events waiting (Infinity: only the queue's bound in bytes). */
   readonly limit: number;
   /** @internal Flow time and messages delivered since the last measure(). */
   flowTime = 0;
@@ -489,7 +339,7 @@ export class EventBacklog<T> {
   private closed = false;
   private inFlight = 0;
   private pendingGap = 0;
-  private readonly counters = { sent: 0, dropped: 0, peakQueued: 0 };
+  private readonly counters = { sent: 0, dropped: 0, peakQueued: 0, peakBytes: 0 };
 
   constructor(
     private readonly deliver: (item: T, gap: number) => void,
@@ -498,13 +348,13 @@ export class EventBacklog<T> {
   ) {
     this.queue = options.queue ?? new ArrayQueue<T>();
     this.onError = options.onError;
-    this.limit = Math.max(1, Math.floor(options.limit));
+    this.limit = options.limit === undefined || !Number.isFinite(options.limit) ? Infinity : Math.max(1, Math.floor(options.limit));
     this.scheduler = options.scheduler ?? sharedScheduler;
     this.scheduler.add(this as EventBacklog<unknown>);
   }
 
   get stats(): BacklogStats {
-    return { ...this.counters, queued: this.queue.length, inFlight: this.inFlight, window: this.lastTurnSent, costMs: this.handOverCost + this.flowCost };
+    return { ...this.counters, queued: this.queue.length, queuedBytes: this.queue.bytes ?? 0, inFlight: this.inFlight, window: this.lastTurnSent, costMs: this.handOverCost + this.flowCost };
   }
 
   /** @internal Has events waiting. */
@@ -533,6 +383,8 @@ export class EventBacklog<T> {
     this.pendingGap = 0;
     if (waiting === 0) this.scheduler.arm();
     if (waiting + 1 > this.counters.peakQueued) this.counters.peakQueued = waiting + 1;
+    const bytes = this.queue.bytes ?? 0;
+    if (bytes > this.counters.peakBytes) this.counters.peakBytes = bytes;
   }
 
   /** Counts an item that was not pushed because the backlog was full (see full). */
@@ -587,7 +439,7 @@ export class EventBacklog<T> {
     this.inFlight++;
     this.turnSent++;
     this.counters.sent++;
-    this.scheduler.sent();
+    this.scheduler.sent(this as EventBacklog<unknown>);
     const t0 = performance.now();
     try {
       this.deliver(item, gap);
@@ -600,13 +452,11 @@ export class EventBacklog<T> {
     } finally {
       this.sendTime += performance.now() - t0;
       this.sendCount++;
-      // Runs right after Node-RED delivered the message (its delivery is a setImmediate too).
-      setImmediate(this.delivered);
     }
   }
 
-  private readonly delivered = (): void => {
-    this.inFlight--;
-    this.scheduler.delivered(this as EventBacklog<unknown>);
-  };
+  /** @internal Node-RED delivered `count` more of this backlog's messages (see DeliveryScheduler.sent). */
+  deliveredRun(count: number): void {
+    this.inFlight -= count;
+  }
 }

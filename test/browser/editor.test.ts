@@ -499,6 +499,175 @@ describe("the editor in a real browser (Chromium)", function () {
     noNewErrors("the running flow");
   });
 
+  it("an Originate built in a function node and sent by an ami action node reaches the PBX and its OriginateResponse the debug sidebar", async () => {
+    // A function node's code runs in its own vm context: the header object it makes comes from
+    // another JavaScript realm, which the node must take like any other plain object.
+    const code = 'msg.payload = { Channel: "Local/100@test", Application: "Wait", Data: "1", Async: true, Variable: { FROM: "function node" } };\nreturn msg;';
+    // A new row below the nodes dropped so far (and the ami in -> debug pair).
+    const y = 80 + 70 * (types.filter((t) => t.category !== "config").length + 2);
+    const injectId = await dragOntoCanvas("inject", 120, y);
+    const functionId = await dragOntoCanvas("function", 300, y);
+    const actionId = await dragOntoCanvas("asterisk-ami-action", 500, y);
+    const debugId = await dragOntoCanvas("debug", 720, y);
+
+    // The function's code, typed into its code editor as a user does.
+    await openNode(functionId);
+    const codeEditor = page.locator("#node-input-func-editor");
+    await codeEditor.locator(".view-lines").waitFor({ state: "visible" });
+    await codeEditor.locator(".view-lines").click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.press("Delete");
+    const [first, second] = code.split("\n");
+    await page.keyboard.type(first, { delay: 10 });
+    // The editor's suggestions must not take the Enter that ends the line.
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type(second, { delay: 10 });
+    await page.keyboard.press("Escape");
+    // The editor closes brackets and quotes as they are typed (and types over them): what it holds
+    // is exactly the code, nothing doubled or left over.
+    const typed = await page.evaluate(() => (window as any).monaco.editor.getModels().map((m: any) => m.getValue()).find((v: string) => v.includes("Local/100@test")));
+    assert.equal(typed, code, "the code editor holds the typed code");
+    // Done counts the editor's error markers, which its language worker sets a while after the last
+    // keystroke; a busy machine can still show those of a half-typed line ("return ms"), and the
+    // node would be saved as invalid. Wait as a user does until no error is underlined, for longer
+    // than the worker's delay (500 ms), so that the markers are those of the code as typed.
+    await page.waitForFunction(() => {
+      const w = window as any;
+      const model = w.monaco.editor.getModels().find((m: any) => m.getValue().includes("Local/100@test"));
+      const underlined = w.monaco.editor.getModelMarkers({ resource: model.uri }).some((m: any) => m.severity === w.monaco.MarkerSeverity.Error);
+      if (underlined) w.__amiCleanSince = undefined;
+      else w.__amiCleanSince ??= Date.now();
+      return !underlined && Date.now() - w.__amiCleanSince > 1000;
+    }, undefined, { timeout: 15_000 });
+    await page.locator("#node-dialog-ok").click();
+    await page.waitForSelector(".red-ui-tray", { state: "detached" });
+    const fn = await page.evaluate((id) => {
+      const n = (window as any).RED.nodes.node(id);
+      return { func: n.func, noerr: n.noerr, valid: n.valid };
+    }, functionId);
+    assert.deepEqual(fn, { func: code, noerr: 0, valid: true });
+
+    // The ami action node: the server, Originate picked from the autocomplete, wait for the result.
+    await openNode(actionId);
+    await page.locator("#node-input-server").selectOption(serverId);
+    const action = page.locator("#node-input-action");
+    await action.fill("");
+    await action.click();
+    await page.keyboard.type("Origin", { delay: 40 });
+    const got = await suggestions();
+    assert.ok(got.includes("Originate"), `suggestions for "Origin": ${got}`);
+    await pick("Originate");
+    assert.equal(await action.inputValue(), "Originate");
+    const wait = page.locator("#node-input-waitForResult");
+    await wait.check();
+    assert.equal(await wait.isChecked(), true);
+    await page.locator("#node-dialog-ok").click();
+    await page.waitForSelector(".red-ui-tray", { state: "detached" });
+    const node = await page.evaluate((id) => {
+      const n = (window as any).RED.nodes.node(id);
+      return { action: n.action, server: n.server, waitForResult: n.waitForResult, actionSource: n.actionSource, merge: n.merge, fields: n.fields, valid: n.valid };
+    }, actionId);
+    assert.deepEqual(node, { action: "Originate", server: serverId, waitForResult: true, actionSource: "node", merge: "msg", fields: [], valid: true });
+    // The debug node's output: the whole msg.payload, to the debug sidebar (what the dialog offers
+    // first; Done stores it).
+    await openNode(debugId);
+    assert.equal(await page.locator("#node-input-typed-complete").inputValue(), "payload");
+    assert.equal(await page.locator("#node-input-tosidebar").isChecked(), true);
+    await page.locator("#node-dialog-ok").click();
+    await page.waitForSelector(".red-ui-tray", { state: "detached" });
+    const debugOutput = await page.evaluate((id) => {
+      const n = (window as any).RED.nodes.node(id);
+      return { active: n.active, complete: n.complete, targetType: n.targetType, tosidebar: n.tosidebar };
+    }, debugId);
+    assert.deepEqual(debugOutput, { active: true, complete: "payload", targetType: "msg", tosidebar: true }, "the debug node shows msg.payload in the sidebar");
+
+    // Wire inject -> function -> ami action -> debug, port to port.
+    const pairs: Array<[string, string]> = [
+      [injectId, functionId],
+      [functionId, actionId],
+      [actionId, debugId],
+    ];
+    for (const [from, to] of pairs) {
+      const out = (await page.locator(`g.red-ui-flow-node-group[id="${from}"] .red-ui-flow-port-output`).boundingBox())!;
+      const inp = (await page.locator(`g.red-ui-flow-node-group[id="${to}"] .red-ui-flow-port-input`).boundingBox())!;
+      await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2, { steps: 12 });
+      await page.mouse.up();
+      const wired = await page.evaluate(({ f, t }) => (window as any).RED.nodes.filterLinks({ source: { id: f }, target: { id: t } }).length, { f: from, t: to });
+      assert.equal(wired, 1, `${from} is wired to ${to}`);
+    }
+    await deploy();
+    await page.waitForSelector(`g.red-ui-flow-node-group[id="${actionId}"] .red-ui-flow-node-status-dot-green`, { timeout: 15_000 });
+    // A node's button, clicked with the mouse where it is drawn (a locator click on the SVG scrolls
+    // the canvas away first). The part that takes the click is the inner rect: the middle of the
+    // whole button group can fall on the node's body, which would only select the node.
+    const clickNodeButton = async (id: string): Promise<void> => {
+      const button = (await page.locator(`g.red-ui-flow-node-group[id="${id}"] .red-ui-flow-node-button-button`).boundingBox())!;
+      await page.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
+    };
+
+    // The ami in -> debug flow above fills the sidebar with call events (and the sidebar keeps only
+    // the newest messages): as a user would, switch that debug node off with its button and clear
+    // the sidebar, so this flow's one message stays in view. (The sidebar draws its backlog one
+    // message per 15 ms, so a few already sent may still appear after the clear; only this flow's
+    // messages are looked at.)
+    const noisyId = await page.evaluate((id) => (window as any).RED.nodes.filterNodes({ type: "debug" }).map((n: any) => n.id).find((n: string) => n !== id), debugId);
+    const disabled = page.waitForResponse((r) => new URL(r.url()).pathname === `/debug/${noisyId}/disable` && r.request().method() === "POST");
+    await clickNodeButton(noisyId);
+    assert.ok((await disabled).ok(), "the ami in flow's debug node is switched off");
+    await page.locator('#red-ui-tab-debug a.red-ui-tab-label:visible, a.red-ui-tab-link-button[href="#debug"]:visible').first().click();
+    await page.locator("#red-ui-sidebar-debug-clear").click();
+
+    // Only this flow sends Originate: the PBX has had none yet.
+    const originates = () => pbx!.actions.filter((a) => a.action.get("Action")?.toLowerCase() === "originate");
+    assert.equal(originates().length, 0, "no Originate before the inject");
+    // The inject node's button, as a user clicks it; the runtime answers the editor's POST /inject/<id>.
+    const injected = page.waitForResponse((r) => new URL(r.url()).pathname === `/inject/${injectId}` && r.request().method() === "POST");
+    await clickNodeButton(injectId);
+    assert.equal((await injected).status(), 200, "the inject button fired");
+
+    // The debug sidebar: the debug node's message, or, if the node refused the payload or the call
+    // failed, the ami action node's error (with no Catch node, the sidebar shows it).
+    const debugMsg = `.red-ui-debug-msg-node-${debugId.replace(/\./g, "_")}`;
+    const actionError = `.red-ui-debug-msg-node-${actionId.replace(/\./g, "_")}`;
+    await page.waitForSelector(`${debugMsg}, ${actionError}`, { timeout: 20_000 });
+    const actionErrors = await page.locator(actionError).allInnerTexts();
+    assert.deepEqual(actionErrors, [], "the ami action node reported no error");
+    const msgs = page.locator(debugMsg);
+    assert.equal(await msgs.count(), 1, "one message from the debug node");
+    assert.equal(normalize(await msgs.locator(".red-ui-debug-msg-topic").innerText()), "msg.payload : Object");
+    // Expanded, the payload lists the OriginateResponse's headers, one per row.
+    await msgs.locator(".red-ui-debug-msg-payload .red-ui-debug-msg-object-header").first().click();
+    await msgs.locator(".red-ui-debug-msg-object-key:visible", { hasText: /^Event$/ }).first().waitFor({ state: "visible" });
+    const rows = await msgs.locator(".red-ui-debug-msg-payload .red-ui-debug-msg-element").evaluateAll((els) =>
+      els.map((e: any) => (e.textContent ?? "").replace(/\s+/g, " ").trim()),
+    );
+    assert.ok(rows.includes('Event: "OriginateResponse"'), `payload rows: ${JSON.stringify(rows)}`);
+    assert.ok(rows.includes('Response: "Success"'), `payload rows: ${JSON.stringify(rows)}`);
+    assert.ok(rows.includes('Application: "Wait"'), `payload rows: ${JSON.stringify(rows)}`);
+
+    // What the PBX received: one Originate with the function node's headers, the Variable object
+    // as a name=value header.
+    const sent = originates();
+    assert.equal(sent.length, 1, `Originates received: ${JSON.stringify(sent.map((a) => a.action.toObject()))}`);
+    const headers = sent[0].action.toObject();
+    assert.deepEqual(
+      { Channel: headers.Channel, Application: headers.Application, Data: headers.Data, Async: headers.Async, Variable: headers.Variable },
+      { Channel: "Local/100@test", Application: "Wait", Data: "1", Async: "true", Variable: "FROM=function node" },
+      JSON.stringify(headers),
+    );
+    // The response in the sidebar is this call's: it carries the ActionID the node sent.
+    const actionIdSent = headers.ActionID;
+    assert.ok(rows.includes(`ActionID: "${actionIdSent}"`), `ActionID ${actionIdSent} in ${JSON.stringify(rows)}`);
+
+    await page.locator("#red-ui-workspace-chart").click({ position: { x: 700, y: 40 } });
+    await page.waitForTimeout(300);
+    await shot("function-node-originate.png");
+    noNewErrors("the function node -> ami action Originate flow");
+  });
+
   for (const file of EXAMPLES) {
     const name = file.replace(/\.json$/, "");
     it(`imports the example "${name}" from Import > Examples and deploys it with no missing nodes`, async () => {

@@ -227,4 +227,18 @@ describe("editor (nodes/*.html in a DOM)", () => {
     assert.equal(ed.def.defaults.port.validate(""), true);
     assert.equal(ed.def.defaults.port.validate("70000"), false);
   });
+  it("ami in: the Backlog offers a bound in MB and one in events, empty by default, and refuses what the node would not take", async () => {
+    const d = openEditor("asterisk-ami-in", { backlog: "2500" });
+    await d.prepare();
+    assert.equal(d.$("#node-input-backlogSize").length, 1);
+    assert.equal(d.$("#node-input-backlog").val(), "2500", "an old flow's events are shown");
+    assert.equal(d.def.defaults.backlogSize.value, "");
+    assert.equal(d.def.defaults.backlog.value, "");
+    const size = d.def.defaults.backlogSize.validate;
+    for (const ok of ["", "64", "0.5", "1024", " 8 "]) assert.equal(size(ok), true, `size ${JSON.stringify(ok)}`);
+    for (const bad of ["0", "0.05", "2000", "abc", "-1", "1e3"]) assert.equal(size(bad), false, `size ${JSON.stringify(bad)}`);
+    const events = d.def.defaults.backlog.validate;
+    for (const ok of ["", "1", "5000", "10000000"]) assert.equal(events(ok), true, `events ${JSON.stringify(ok)}`);
+    for (const bad of ["0", "1.5", "x", "20000000"]) assert.equal(events(bad), false, `events ${JSON.stringify(bad)}`);
+  });
 });

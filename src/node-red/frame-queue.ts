@@ -1,0 +1,236 @@
+import { EventFrame, peekEventName } from "../ami";
+
+/** Where a backlog keeps what waits, first in first out. */
+export interface BacklogQueue<T> {
+  readonly length: number;
+  /** Bytes of what waits, for queues that keep bytes. */
+  readonly bytes?: number;
+  /** Keeps an item (in whatever form the queue chooses); false when it has no room for it. */
+  push(item: T, gap: number): boolean;
+  /** Removes the first item, handing it and its gap to fn (the item is valid during the call). */
+  shift(fn: (item: T, gap: number) => void): void;
+  /** Forgets every item and returns the sum of their gaps; with keep, holds on to some memory for reuse. */
+  clear(keep?: boolean): number;
+}
+
+function sumRing(values: ArrayLike<number>, head: number, count: number): number {
+  let sum = 0;
+  for (let k = 0; k < count; k++) sum += values[(head + k) % values.length];
+  return sum;
+}
+
+/** A growable ring of items (the backlog's default queue; the "ami in" node uses FrameQueue). */
+export class ArrayQueue<T> implements BacklogQueue<T> {
+  private items: Array<T | undefined> = [];
+  private gaps: number[] = [];
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(item: T, gap: number): boolean {
+    if (this.count === this.items.length) this.grow();
+    const i = (this.head + this.count) % this.items.length;
+    this.items[i] = item;
+    this.gaps[i] = gap;
+    this.count++;
+    return true;
+  }
+
+  shift(fn: (item: T, gap: number) => void): void {
+    if (this.count === 0) return;
+    const item = this.items[this.head] as T;
+    const gap = this.gaps[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.count--;
+    fn(item, gap);
+  }
+
+  clear(keep = false): number {
+    const gaps = sumRing(this.gaps, this.head, this.count);
+    if (keep) this.items.fill(undefined);
+    else {
+      this.items = [];
+      this.gaps = [];
+    }
+    this.head = this.count = 0;
+    return gaps;
+  }
+
+  private grow(): void {
+    const cap = Math.max(64, this.items.length * 2);
+    const items: Array<T | undefined> = new Array(cap);
+    const gaps: number[] = new Array(cap);
+    for (let k = 0; k < this.count; k++) {
+      const j = (this.head + k) % this.items.length;
+      items[k] = this.items[j];
+      gaps[k] = this.gaps[j];
+    }
+    this.items = items;
+    this.gaps = gaps;
+    this.head = 0;
+  }
+}
+
+/** One block of a FrameQueue: frames one after the other in [read, write). */
+interface Block {
+  buf: Buffer;
+  read: number;
+  write: number;
+}
+
+/** Largest block, bytes: small enough that a burst's memory comes back soon after it drained. */
+const MAX_BLOCK = 256 * 1024;
+/** Entries of the ring of lengths kept once the queue is empty again (12 bytes each). */
+const RING_KEPT = 4096;
+
+/**
+ * Waiting events kept as their bytes outside the JavaScript heap, in blocks (Buffers of up to
+ * 256 KiB) taken as a burst needs them and given back as soon as it drained: nothing for the
+ * garbage collector to move however long they wait, nothing copied twice, and a bound in bytes
+ * (`maxBytes`, the bytes of the events waiting). What the queue holds is those bytes, the unused
+ * end of each block (less than one event each), the part of the first block already handed over,
+ * and one spare block: `capacity` ≤ maxBytes + 3 blocks with events far smaller than a block, and
+ * ≤ 2 × maxBytes + 3 blocks for any mix of sizes. A frame larger than a block gets a block of its own.
+ */
+export class FrameQueue implements BacklogQueue<EventFrame> {
+  private blocks: Block[] = [];
+  private spare?: Buffer;
+  private live = 0;
+  private held = 0;
+  private lens = new Int32Array(0);
+  private gaps = new Float64Array(0);
+  private head = 0;
+  private count = 0;
+  /** Frames being handed over (shift's callback running): their blocks must not be reused. */
+  private handing = 0;
+  readonly blockSize: number;
+
+  constructor(readonly maxBytes: number) {
+    // Small bounds (tests, tiny settings) get small blocks, so that the overhead stays in proportion.
+    let block = 1024;
+    while (block < MAX_BLOCK && block * 8 < maxBytes) block *= 2;
+    this.blockSize = block;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes of the events waiting. */
+  get bytes(): number {
+    return this.live;
+  }
+
+  /** Bytes held: every block in use and the spare. */
+  get capacity(): number {
+    return this.held + (this.spare?.length ?? 0);
+  }
+
+  push(frame: EventFrame, gap: number): boolean {
+    const len = frame.length;
+    if (this.live + len > this.maxBytes) return false;
+    let tail = this.blocks[this.blocks.length - 1];
+    if (!tail || tail.buf.length - tail.write < len) {
+      tail = { buf: this.takeBuffer(len), read: 0, write: 0 };
+      this.blocks.push(tail);
+    }
+    frame.copyTo(tail.buf, tail.write);
+    tail.write += len;
+    this.live += len;
+    if (this.count === this.lens.length) this.growRing();
+    const i = (this.head + this.count) % this.lens.length;
+    this.lens[i] = len;
+    this.gaps[i] = gap;
+    this.count++;
+    return true;
+  }
+
+  shift(fn: (frame: EventFrame, gap: number) => void): void {
+    if (this.count === 0) return;
+    const len = this.lens[this.head];
+    const gap = this.gaps[this.head];
+    // Blocks already read to their end wait for the callbacks that use them (nested shifts).
+    let b = 0;
+    while (this.blocks[b].read === this.blocks[b].write) b++;
+    const block = this.blocks[b];
+    const at = block.read;
+    const frame = new EventFrame(peekEventName(block.buf, at, at + len) ?? "", block.buf, at, at + len, undefined, true);
+    block.read += len;
+    this.live -= len;
+    this.head = (this.head + 1) % this.lens.length;
+    this.count--;
+    this.handing++;
+    try {
+      fn(frame, gap);
+    } finally {
+      this.handing--;
+      frame.release();
+      if (this.handing === 0) this.recycle();
+    }
+  }
+
+  clear(keep = false): number {
+    const gaps = sumRing(this.gaps, this.head, this.count);
+    // A frame being handed over keeps its block: dropped here, never reused.
+    const reusable = keep && this.handing === 0 ? this.blocks.find((x) => x.buf.length === this.blockSize)?.buf : undefined;
+    this.blocks = [];
+    this.held = 0;
+    this.live = 0;
+    this.head = this.count = 0;
+    if (!keep) this.spare = undefined;
+    else if (!this.spare && reusable) this.spare = reusable;
+    this.shrinkRing(keep ? RING_KEPT : 0);
+    return gaps;
+  }
+
+  /** Gives back the blocks read to their end (one kept as the spare); an empty queue starts over. */
+  private recycle(): void {
+    while (this.blocks.length > 0 && this.blocks[0].read === this.blocks[0].write) {
+      const done = this.blocks[0];
+      if (this.blocks.length === 1) {
+        done.read = done.write = 0;
+        break;
+      }
+      this.blocks.shift();
+      this.held -= done.buf.length;
+      if (!this.spare && done.buf.length === this.blockSize) this.spare = done.buf;
+    }
+    if (this.count === 0) this.shrinkRing(RING_KEPT);
+  }
+
+  private takeBuffer(len: number): Buffer {
+    let buf: Buffer;
+    if (len <= this.blockSize && this.spare) {
+      buf = this.spare;
+      this.spare = undefined;
+    } else buf = Buffer.allocUnsafeSlow(Math.max(len, this.blockSize));
+    this.held += buf.length;
+    return buf;
+  }
+
+  private growRing(): void {
+    this.resizeRing(Math.max(64, this.lens.length * 2));
+  }
+
+  /** After a burst: the ring of lengths goes back to `keep` entries at most (empty queue only). */
+  private shrinkRing(keep: number): void {
+    if (this.count === 0 && this.lens.length > keep) this.resizeRing(keep);
+  }
+
+  private resizeRing(cap: number): void {
+    const lens = new Int32Array(cap);
+    const gaps = new Float64Array(cap);
+    for (let k = 0; k < this.count; k++) {
+      const j = (this.head + k) % this.lens.length;
+      lens[k] = this.lens[j];
+      gaps[k] = this.gaps[j];
+    }
+    this.lens = lens;
+    this.gaps = gaps;
+    this.head = 0;
+  }
+}
