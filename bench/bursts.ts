@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
 
 /**
  * What a user gets from one "ami in" node with default settings, wired to a node that only counts,
@@ -188,6 +188,11 @@ async function runNodeRed(port: number): Promise<void> {
     setImmediate(turn);
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
+    let gcMax = 0;
+    const gcs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
+    });
+    gcs.observe({ entryTypes: ["gc"] });
     let started = 0;
     process.send?.({ flood: events });
     await new Promise<void>((resolve) => {
@@ -208,6 +213,7 @@ async function runNodeRed(port: number): Promise<void> {
     });
     turning = false;
     delay.disable();
+    gcs.disconnect();
     const seconds = (tally.lastAt - started) / 1000;
     return {
       events,
@@ -220,6 +226,7 @@ async function runNodeRed(port: number): Promise<void> {
       peakHeapMB: mb(peakHeap),
       peakQueuedMB: mb(backlog().peakBytes),
       longestTurnMs: Math.round(longestTurn),
+      longestGcMs: Math.round(gcMax),
       sessionsLost: client.stats.reconnects - base.reconnects,
     };
   }
@@ -312,13 +319,13 @@ async function main(): Promise<void> {
   const k = (n: number) => Math.round(n).toLocaleString("en-US");
   console.log("");
   console.log(`Bursts into one "ami in" node (default settings${process.env.BENCH_BACKLOG_MB ? `, Backlog ${process.env.BENCH_BACKLOG_MB} MB` : ""}) -> a node that counts, Node-RED ${version}, the simulated PBX writing at line rate in its own process`);
-  console.log(`${"burst".padStart(9)} ${"delivered".padStart(10)} ${"in order".padStart(9)} ${"dropped".padStart(9)} ${"events/s".padStart(9)} ${"peak RSS".padStart(9)} ${"peak heap".padStart(10)} ${"peak queued".padStart(12)} ${"longest turn".padStart(13)} ${"session".padStart(8)}`);
+  console.log(`${"burst".padStart(9)} ${"delivered".padStart(10)} ${"in order".padStart(9)} ${"dropped".padStart(9)} ${"events/s".padStart(9)} ${"peak RSS".padStart(9)} ${"peak heap".padStart(10)} ${"peak queued".padStart(12)} ${"longest turn".padStart(13)} ${"longest GC".padStart(11)} ${"session".padStart(8)}`);
   for (const events of BURSTS) {
     const r = await run({ cmd: "burst", events });
     const pct = (100 * r.delivered) / events;
     console.log(
       `${k(events).padStart(9)} ${`${pct.toFixed(pct === 100 ? 0 : 1)} %`.padStart(10)} ${(r.outOfOrder === 0 ? "yes" : `${r.outOfOrder} not`).padStart(9)} ${k(r.dropped).padStart(9)} ${k(r.perSecond).padStart(9)} ` +
-        `${`${r.peakRssMB} MB`.padStart(9)} ${`${r.peakHeapMB} MB`.padStart(10)} ${`${r.peakQueuedMB} MB`.padStart(12)} ${`${r.longestTurnMs} ms`.padStart(13)} ${(r.sessionsLost === 0 && !r.pbxDropped ? "kept" : "LOST").padStart(8)}`,
+        `${`${r.peakRssMB} MB`.padStart(9)} ${`${r.peakHeapMB} MB`.padStart(10)} ${`${r.peakQueuedMB} MB`.padStart(12)} ${`${r.longestTurnMs} ms`.padStart(13)} ${`${r.longestGcMs} ms`.padStart(11)} ${(r.sessionsLost === 0 && !r.pbxDropped ? "kept" : "LOST").padStart(8)}`,
     );
   }
   const s = await run({ cmd: "steady", seconds: STEADY_SECONDS });

@@ -634,7 +634,7 @@ describe("the editor in a real browser (Chromium)", function () {
     const actionError = `.red-ui-debug-msg-node-${actionId.replace(/\./g, "_")}`;
     await page.waitForSelector(`${debugMsg}, ${actionError}`, { timeout: 20_000 });
     const actionErrors = await page.locator(actionError).allInnerTexts();
-    assert.deepEqual(actionErrors, [], "the ami action node reported no error");
+    assert.deepEqual(actionErrors, [], `the ami action node reported an error (Originates the PBX received: ${originates().length})`);
     const msgs = page.locator(debugMsg);
     assert.equal(await msgs.count(), 1, "one message from the debug node");
     assert.equal(normalize(await msgs.locator(".red-ui-debug-msg-topic").innerText()), "msg.payload : Object");
