@@ -608,16 +608,12 @@ describe("the editor in a real browser (Chromium)", function () {
       await page.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
     };
 
-    // The ami in -> debug flow above fills the sidebar with call events (and the sidebar keeps only
-    // the newest messages): as a user would, switch that debug node off with its button and clear
-    // the sidebar, so this flow's one message stays in view. (The sidebar draws its backlog one
-    // message per 15 ms, so a few already sent may still appear after the clear; only this flow's
-    // messages are looked at.)
-    const noisyId = await page.evaluate((id) => (window as any).RED.nodes.filterNodes({ type: "debug" }).map((n: any) => n.id).find((n: string) => n !== id), debugId);
-    const disabled = page.waitForResponse((r) => new URL(r.url()).pathname === `/debug/${noisyId}/disable` && r.request().method() === "POST");
-    await clickNodeButton(noisyId);
-    assert.ok((await disabled).ok(), "the ami in flow's debug node is switched off");
-    await page.locator('#red-ui-tab-debug a.red-ui-tab-label:visible, a.red-ui-tab-link-button[href="#debug"]:visible').first().click();
+    // The ami in -> debug flow above keeps filling the sidebar with call events: this flow's
+    // message is told apart by its debug node (the sidebar marks each message with its node), after
+    // a clear as a user would do. (Switching that debug node off with its button was tried: on
+    // Node-RED 5 the button marked the node changed and sent nothing until a deploy.)
+    // The debug sidebar, as the "ami in -> debug" test shows it (Node-RED 5 lays the sidebar tabs out differently).
+    await page.evaluate(() => window.RED.sidebar.show("debug"));
     await page.locator("#red-ui-sidebar-debug-clear").click();
 
     // Only this flow sends Originate: the PBX has had none yet.
