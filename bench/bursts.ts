@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from "node:child_process";
+import { child, runPbx } from "./processes";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -34,24 +34,6 @@ const FLOOD_UNIQUEID = "1795663230.";
 
 const mb = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
 
-// ------------------------------------------------------------------ the simulated PBX (child)
-
-async function runPbx(): Promise<void> {
-  const { startPbx } = await import("../simulator");
-  const pbx = await startPbx({ port: 0 });
-  process.send?.({ port: pbx.port });
-  process.on("message", async (m: { cmd: string; events?: number; perSecond?: number }) => {
-    if (m.cmd === "flood") {
-      const before = pbx.loggedIn;
-      await pbx.flood({ events: m.events ?? 0, perSecond: m.perSecond });
-      process.send?.({ flooded: m.events, loggedInBefore: before, loggedInAfter: pbx.loggedIn });
-    } else if (m.cmd === "close") {
-      await pbx.close();
-      process.exit(0);
-    }
-  });
-  process.on("disconnect", () => process.exit(0));
-}
 
 // ------------------------------------------------------------------ the baseline (child)
 
@@ -326,18 +308,11 @@ async function startProfile(): Promise<() => Promise<unknown>> {
 
 // ------------------------------------------------------------------ the orchestrator
 
-function child(args: string[], execArgv: string[] = []): { proc: ChildProcess; next(): Promise<any> } {
-  const proc = fork(__filename, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
-  const inbox: any[] = [];
-  const waiters: Array<(m: any) => void> = [];
-  proc.on("message", (m) => (waiters.length > 0 ? waiters.shift()!(m) : inbox.push(m)));
-  return { proc, next: () => new Promise((r) => (inbox.length > 0 ? r(inbox.shift()) : waiters.push(r))) };
-}
 
 async function main(): Promise<void> {
-  const pbx = child(["pbx"]);
+  const pbx = child(__filename, ["pbx"]);
   const { port } = await pbx.next();
-  const red = child(["node-red", String(port)], ["--expose-gc"]);
+  const red = child(__filename, ["node-red", String(port)], ["--expose-gc"]);
   await red.next();
   // Node-RED asks for each flood once it is measuring; the PBX answers when the flood is written.
   const run = async (cmd: Record<string, unknown>, to = red): Promise<any> => {
@@ -363,7 +338,7 @@ async function main(): Promise<void> {
   const s = await run({ cmd: "steady", seconds: STEADY_SECONDS });
   const f = await run({ cmd: "floor", seconds: STEADY_SECONDS });
   // The protocol alone: a bare AmiClient in its own process on the same PBX, the same flood.
-  const base = child(["client", String(port)]);
+  const base = child(__filename, ["client", String(port)]);
   await base.next();
   await run({ cmd: "warm" }, base);
   const b = await run({ cmd: "steady", seconds: STEADY_SECONDS }, base);

@@ -1,4 +1,4 @@
-import { ChildProcess, fork } from "node:child_process";
+import { child, runPbx } from "./processes";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -83,25 +83,6 @@ function mb(n: number): number {
   return Math.round((n / 2 ** 20) * 10) / 10;
 }
 
-// ------------------------------------------------------------------ the simulated PBX (child)
-
-async function runPbx(): Promise<void> {
-  const { startPbx } = await import("../simulator");
-  const pbx = await startPbx({ port: 0 });
-  process.send?.({ port: pbx.port });
-  process.on("message", async (m: { cmd: string; events?: number }) => {
-    if (m.cmd === "flood") {
-      const t0 = performance.now();
-      const loggedInBefore = pbx.loggedIn;
-      await pbx.flood({ events: m.events ?? 0 });
-      process.send?.({ flooded: m.events, seconds: (performance.now() - t0) / 1000, loggedInBefore, loggedInAfter: pbx.loggedIn });
-    } else if (m.cmd === "close") {
-      await pbx.close();
-      process.exit(0);
-    }
-  });
-  process.on("disconnect", () => process.exit(0));
-}
 
 // ------------------------------------------------------------------ the baseline (child)
 
@@ -371,26 +352,19 @@ async function runNodeRed(port: number): Promise<void> {
 
 // ------------------------------------------------------------------ the orchestrator
 
-function child(args: string[], execArgv: string[] = []): { proc: ChildProcess; next(): Promise<any> } {
-  const proc = fork(__filename, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
-  const inbox: any[] = [];
-  const waiters: Array<(m: any) => void> = [];
-  proc.on("message", (m) => (waiters.length > 0 ? waiters.shift()!(m) : inbox.push(m)));
-  return { proc, next: () => new Promise((r) => (inbox.length > 0 ? r(inbox.shift()) : waiters.push(r))) };
-}
 
 async function main(): Promise<void> {
-  const pbx = child(["pbx"]);
+  const pbx = child(__filename, ["pbx"]);
   const { port } = await pbx.next();
   // The baseline: the bare client on the same PBX and flood.
-  const base = child(["client", String(port)]);
+  const base = child(__filename, ["client", String(port)]);
   await base.next();
   pbx.proc.send({ cmd: "flood", events: EVENTS });
   const baseline = await base.next();
   await pbx.next();
   await new Promise((r) => base.proc.once("exit", r));
   // Node-RED with ten ami in nodes.
-  const red = child(["node-red", String(port)], [
+  const red = child(__filename, ["node-red", String(port)], [
     "--expose-gc",
     ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : []),
     ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
