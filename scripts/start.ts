@@ -134,12 +134,33 @@ async function waitForEditor(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * The flows the runtime has, once it has loaded them: the editor's port answers before that, and
+ * GET /flows then fails (HTTP 500, "Cannot read properties of null") — that answer must not be
+ * taken for flows the user made.
+ */
+async function currentFlows(): Promise<string> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const r = await request("GET", "/flows");
+    if (r.status === 200) {
+      try {
+        if (Array.isArray(JSON.parse(r.body))) return r.body;
+      } catch {
+        /* not JSON yet */
+      }
+    }
+    if (Date.now() > until) throw new Error(`Node-RED did not load its flows within 60 s: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
  * Deploys the demo on a fresh user dir, and again on later starts as long as the flows are still
  * the demo as deployed (so a new PBX target or updated examples reach it). Flows the user changed
  * are left alone.
  */
 async function deployDemo(target: Target): Promise<boolean> {
-  const current = (await request("GET", "/flows")).body;
+  const current = await currentFlows();
   const digest = (text: string) => createHash("sha256").update(text).digest("hex");
   const lastDeployed = fs.existsSync(DEMO_HASH_FILE) ? fs.readFileSync(DEMO_HASH_FILE, "utf8").trim() : "";
   const isEmpty = (JSON.parse(current) as unknown[]).length === 0;
