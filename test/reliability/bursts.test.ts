@@ -89,11 +89,37 @@ describe("reliability: bursts of events into ami in (the PBX in its own process)
   });
 
   /** Floods `events` and waits until the nodes' sinks got `expected` between them, or their backlogs are idle. */
-  async function burst(events: number, done: () => boolean, writeTimeoutMs?: number): Promise<Record<string, number>> {
-    child!.send({ cmd: "flood", events, writeTimeoutMs });
-    const flood = await next();
-    await waitFor(done, `the burst of ${events} to be delivered`, 40000);
-    return flood;
+  /**
+   * The PBX drops a client whose writes stay blocked: here after 300 ms, not Asterisk's 100 ms. On
+   * this shared 2-core machine the 100,000-event burst lost the session in 1 of 3 runs at 100 ms
+   * while the longest turn of this process's event loop was 50 ms (measured as below): the other
+   * process's scheduling, not the node, so the burst's delivery is what is tested here (as storm
+   * 8a does). `npm run bench` (bench/bursts.ts) floods with the 100 ms and reports the session.
+   */
+  async function burst(events: number, done: () => boolean, writeTimeoutMs = 300): Promise<Record<string, number>> {
+    // The longest turn of the event loop during the burst, said when the burst fails.
+    let longest = 0;
+    let at = performance.now();
+    let on = true;
+    const turn = (): void => {
+      const now = performance.now();
+      longest = Math.max(longest, now - at);
+      at = now;
+      if (on) setImmediate(turn);
+    };
+    setImmediate(turn);
+    try {
+      child!.send({ cmd: "flood", events, writeTimeoutMs });
+      const flood = await next();
+      const client = connectionOf("s1").amiClient;
+      await waitFor(() => done() || client.stats.reconnects > 0, `the burst of ${events} to be delivered`, 40000).catch((err: Error) => {
+        throw new Error(`${err.message} (longest turn ${longest.toFixed(0)} ms; PBX sessions after the flood ${flood.loggedInAfter})`);
+      });
+      assert.equal(client.stats.reconnects, 0, `the session was lost during the burst (longest turn ${longest.toFixed(0)} ms; PBX sessions after the flood ${flood.loggedInAfter})`);
+      return flood;
+    } finally {
+      on = false;
+    }
   }
 
   for (const events of [2_000, 5_000, 100_000]) {
@@ -133,8 +159,7 @@ describe("reliability: bursts of events into ami in (the PBX in its own process)
     await waitConnected("s1");
     unspy(["in"]);
     const stats = () => helper.getNode("in").amiBacklog;
-    // A busy flow on a shared CI machine: the PBX's write timeout gets 300 ms here, as in storm 8a.
-    const flood = await burst(events, () => stats().queued === 0 && stats().inFlight === 0 && got.count + stats().dropped >= events, 300);
+    const flood = await burst(events, () => stats().queued === 0 && stats().inFlight === 0 && got.count + stats().dropped >= events);
     const s = stats();
     assert.ok(s.dropped > 0, "the slow flow could not take them all");
     assert.equal(got.count + s.dropped, events, `delivered ${got.count} + dropped ${s.dropped} = sent ${events}`);
