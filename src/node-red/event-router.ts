@@ -9,7 +9,8 @@ import type { NameMatcher } from "./event-filter";
  * once and cached too, so many nodes on one connection still cost one Map lookup per event.
  * Routes are keyed by owner (a node id), so everything a node added is removed in one call when it
  * closes: no doubled events after a redeploy. Events come as frames (see EventFrame): a node that
- * drops an event never pays for decoding it, and one decoding is shared by every node that reads it.
+ * drops an event never pays for decoding it; the first node that reads one gets its payload straight
+ * from the bytes, and a message decoded once then serves every other node that reads it.
  */
 
 export type EventHandler = (event: EventFrame) => void;
