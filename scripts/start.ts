@@ -13,12 +13,14 @@ import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as path from "node:path";
 import { startPbx, SimulatedPbx } from "../simulator";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USER_DIR = process.env.NODE_RED_USER_DIR ?? path.join(ROOT, ".node-red-data");
-const UI_PORT = Number(process.env.PORT ?? 1880);
+/** The editor's port: PORT, else 1880 when it is free, else any free port (see main). */
+let UI_PORT = Number(process.env.PORT ?? 1880);
 const DEMO_HASH_FILE = path.join(USER_DIR, ".demo-flow-hash");
 /** Examples that make up the demo tab, in order. */
 const DEMO_EXAMPLES = ["01 - ami in - events from Asterisk.json", "03 - click-to-call.json", "06 - queue status table.json", "10 - call log with durations.json"];
@@ -174,6 +176,40 @@ async function deployDemo(target: Target): Promise<boolean> {
   return true;
 }
 
+/** What to say when a port Asterisk uses is taken: maybe by an Asterisk, which npm start can use. */
+const ASTERISK_HINT = (port: number): string =>
+  `If an Asterisk listens on ${port}, npm start can use it instead: AMI_HOST=127.0.0.1 AMI_PORT=${port} AMI_USERNAME=<manager.conf user> AMI_SECRET=<its secret> npm start`;
+
+/** True when nothing listens on 127.0.0.1:port. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The editor's port: PORT when set (a clear error when it is taken), else 1880, else a free port
+ * (another Node-RED often runs on 1880 already).
+ */
+async function editorPort(): Promise<number> {
+  if (process.env.PORT !== undefined) {
+    if (!(await portFree(UI_PORT))) throw new Error(`port ${UI_PORT} (PORT) is taken: choose another, or leave PORT unset and npm start takes a free port`);
+    return UI_PORT;
+  }
+  if (await portFree(1880)) return 1880;
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  log(`port 1880 is taken (another Node-RED?), so the editor takes port ${port}`);
+  return port;
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(USER_DIR, { recursive: true });
   linkPackage();
@@ -192,11 +228,28 @@ async function main(): Promise<void> {
     log(`using the Asterisk at ${target.host}:${target.port} as ${target.username}`);
   } else {
     const callsPerMinute = Number(process.env.AMI_SIM_TRAFFIC ?? 12);
-    pbx = await startPbx({ port: Number(process.env.AMI_SIM_PORT ?? 5038), host: "127.0.0.1", traffic: { callsPerMinute } });
+    const start = (port: number) => startPbx({ port, host: "127.0.0.1", traffic: { callsPerMinute } });
+    if (process.env.AMI_SIM_PORT !== undefined) {
+      const port = Number(process.env.AMI_SIM_PORT);
+      pbx = await start(port).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === "EADDRINUSE"
+          ? new Error(`port ${port} (AMI_SIM_PORT) is taken: choose another, or leave AMI_SIM_PORT unset and the simulated PBX takes a free port. ${ASTERISK_HINT(port)}`)
+          : err;
+      });
+    } else {
+      // On a PBX host Asterisk already listens on 5038: the simulated PBX then takes a free port.
+      pbx = await start(5038).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EADDRINUSE") throw err;
+        const taken = await start(0);
+        log(`port 5038 is taken, so the simulated PBX took port ${taken.port}. ${ASTERISK_HINT(5038)}`);
+        return taken;
+      });
+    }
     target = { host: pbx.host, port: pbx.port, username: "admin", secret: "amp111", label: "simulated PBX" };
     log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${callsPerMinute} calls a minute`);
   }
 
+  UI_PORT = await editorPort();
   const red = spawn(process.execPath, [require.resolve("node-red/red.js", { paths: [ROOT] }), "--userDir", USER_DIR, "--port", String(UI_PORT)], {
     // Relative paths in flows (the call log's CSV file) land in the user dir, not in the repo.
     cwd: USER_DIR,

@@ -46,7 +46,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
+main().catch((err: NodeJS.ErrnoException & { port?: number }) => {
+  // A port in use is the usual case on a PBX host (Asterisk has 5038): one line, no stack trace.
+  if (err?.code === "EADDRINUSE") {
+    console.error(
+      `port ${err.port ?? ""} is taken${err.port === 5038 ? " (an Asterisk may listen there)" : ""}: start the simulated PBX on another with --port <n>, or --port 0 for any free port`,
+    );
+  } else console.error(err);
   process.exit(1);
 });

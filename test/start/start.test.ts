@@ -92,4 +92,55 @@ describe("npm start", function () {
     const code = await new Promise<number | null>((resolve) => child?.once("exit", resolve));
     assert.equal(code, 0, out);
   });
+
+  /** Holds 127.0.0.1:port for the test (something else may hold it already: then nothing to do). */
+  async function occupy(port: number): Promise<net.Server | undefined> {
+    const server = net.createServer();
+    return new Promise((resolve) => {
+      server.once("error", () => resolve(undefined));
+      server.listen(port, "127.0.0.1", () => resolve(server));
+    });
+  }
+
+  function run(env: Record<string, string>): { done: Promise<number | null>; output: () => string } {
+    let out = "";
+    child = spawn(process.execPath, [path.join(ROOT, "build", "scripts", "start.js")], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((resolve) => child?.once("exit", resolve));
+    return { done, output: () => out };
+  }
+
+  it("on a PBX host (5038 taken) the simulated PBX takes a free port and says so; a port the user set that is taken is one clear line", async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-start-"));
+    const held = await occupy(5038);
+    const taken = await occupy(0);
+    try {
+      const takenPort = (taken!.address() as net.AddressInfo).port;
+      // A port the user chose, taken: one line that says what to do, no stack trace, exit 1.
+      const chosen = run({ PORT: String(await freePort()), AMI_SIM_PORT: String(takenPort), NODE_RED_USER_DIR: userDir });
+      assert.equal(await chosen.done, 1, chosen.output());
+      const text = chosen.output().trim();
+      assert.match(text, new RegExp(`^\\[npm start\\] port ${takenPort} \\(AMI_SIM_PORT\\) is taken: choose another, or leave AMI_SIM_PORT unset .* AMI_HOST=127\\.0\\.0\\.1 AMI_PORT=${takenPort} `));
+      assert.equal(text.split("\n").length, 1, text);
+      assert.doesNotMatch(text, /\n\s+at /, "no stack trace");
+
+      // Nothing set, 5038 taken (by this test, or by an Asterisk): a free port, said, and the demo runs on it.
+      const fallback = run({ PORT: String(await freePort()), AMI_SIM_TRAFFIC: "0", NODE_RED_USER_DIR: userDir });
+      const until = Date.now() + 40_000;
+      while (!/Node-RED editor: http/.test(fallback.output()) && Date.now() < until) {
+        if (child?.exitCode !== null) assert.fail(`npm start exited early:\n${fallback.output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const said = /port 5038 is taken, so the simulated PBX took port (\d+)\. If an Asterisk listens on 5038, npm start can use it instead: AMI_HOST=127\.0\.0\.1 AMI_PORT=5038/.exec(fallback.output());
+      assert.ok(said, fallback.output());
+      assert.match(fallback.output(), new RegExp(`simulated PBX listening on 127\\.0\\.0\\.1:${said![1]} `));
+      assert.match(fallback.output(), /demo flow deployed/);
+      child!.kill("SIGINT");
+      assert.equal(await fallback.done, 0, fallback.output());
+    } finally {
+      held?.close();
+      taken?.close();
+    }
+  });
 });
