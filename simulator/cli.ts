@@ -4,7 +4,41 @@
  *                  [--host 0.0.0.0] [--time-scale 1] [--config pbx.json]
  */
 import { readFileSync } from "node:fs";
+import { DEFAULT_QUEUES, DEFAULT_USERS } from "./config";
+import { DEFAULT_DIALPLAN } from "./dialplan";
 import { startPbx, PbxOptions } from "./index";
+
+const OPTIONS: Array<[string, string]> = [
+  ["--port <n>", "AMI port (default 5038; 0 takes any free port)"],
+  ["--host <addr>", "address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)"],
+  ["--traffic <calls/min>", "background calls a minute (phones, ring group, queue, trunk, unanswered, busy)"],
+  ["--seed <n>", "with --traffic: the same calls on every run"],
+  ["--tls-key <file> --tls-cert <file>", "also listen for AMI over TLS"],
+  ["--tls-port <n>", "with TLS: its port (default 5039)"],
+  ["--time-scale <f>", "dialplan waits multiplied by f (0.05: a 1 s Wait() takes 50 ms; default 1)"],
+  ["--config <file.json>", "users, queues, dialplan or device states replacing the lab's (see simulator/README.md)"],
+  ["--help", "this text"],
+];
+
+/** The help text: options, then the lab as it is configured (users, queues, dialplan), from its own data. */
+function help(): string {
+  const lines = ["usage: npm run pbx -- [options]", "", "A simulated Asterisk 22.10.1 (AMI 11.0.0) that answers like the captures of a real one.", "", "options:"];
+  const width = Math.max(...OPTIONS.map(([o]) => o.length));
+  for (const [option, what] of OPTIONS) lines.push(`  ${option.padEnd(width)}  ${what}`);
+  lines.push("", "AMI users (manager.conf):");
+  for (const u of DEFAULT_USERS) lines.push(`  ${u.username}/${u.secret}  read=${u.read.join(",")} write=${u.write.join(",")}${u.eventFilters?.length ? `  eventfilters: ${u.eventFilters.join("; ")}` : ""}`);
+  lines.push("", "queues:");
+  for (const q of DEFAULT_QUEUES) lines.push(`  ${q.name}${q.strategy ? ` (${q.strategy})` : ""}: ${q.members?.length ? q.members.map((m) => `${m.name ?? m.interface} (${m.interface})`).join(", ") : "no static members"}`);
+  lines.push("", "dialplan (extensions.conf):");
+  for (const [context, extensions] of Object.entries(DEFAULT_DIALPLAN)) {
+    lines.push(`  [${context}]`);
+    for (const e of extensions) {
+      const steps = (e.steps ?? []).map((st) => (st.data ? `${st.app}(${st.data})` : st.app)).join(", ");
+      lines.push(`    ${e.exten.padEnd(11)} ${e.hint ? `hint ${e.hint}` : steps}`);
+    }
+  }
+  return lines.join("\n");
+}
 
 function parseArgs(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -20,8 +54,8 @@ function parseArgs(argv: string[]): Map<string, string> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.has("help")) {
-    console.log("usage: pbx [--port 5038] [--host 127.0.0.1] [--traffic <calls/min> [--seed n]] [--tls-key k --tls-cert c --tls-port 5039] [--time-scale 1] [--config file.json]");
+  if (args.has("help") || args.has("h")) {
+    console.log(help());
     return;
   }
   const num = (k: string): number | undefined => (args.has(k) ? Number(args.get(k)) : undefined);
