@@ -176,6 +176,23 @@ async function deployDemo(target: Target): Promise<boolean> {
   return true;
 }
 
+/**
+ * The demo's Node-RED settings, written on every start (Node-RED's own settings.js in the user dir
+ * is left alone): no "Enable Update Notifications" prompt and no "Welcome to Node-RED" tour over
+ * the demo on the first screen; the flows in flows.json as Node-RED's default settings have them.
+ */
+function writeSettings(): string {
+  const file = path.join(USER_DIR, "npm-start-settings.js");
+  const settings = {
+    flowFile: "flows.json",
+    // Telemetry off without asking: the prompt would sit over the demo (the user can still turn it on).
+    telemetry: { enabled: false },
+    editorTheme: { tours: false, projects: { enabled: false } },
+  };
+  fs.writeFileSync(file, `// Written by npm start (scripts/start.ts) on every start.\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  return file;
+}
+
 /** What to say when a port Asterisk uses is taken: maybe by an Asterisk, which npm start can use. */
 const ASTERISK_HINT = (port: number): string =>
   `If an Asterisk listens on ${port}, npm start can use it instead: AMI_HOST=127.0.0.1 AMI_PORT=${port} AMI_USERNAME=<manager.conf user> AMI_SECRET=<its secret> npm start`;
@@ -250,7 +267,7 @@ async function main(): Promise<void> {
   }
 
   UI_PORT = await editorPort();
-  const red = spawn(process.execPath, [require.resolve("node-red/red.js", { paths: [ROOT] }), "--userDir", USER_DIR, "--port", String(UI_PORT)], {
+  const red = spawn(process.execPath, [require.resolve("node-red/red.js", { paths: [ROOT] }), "--userDir", USER_DIR, "--settings", writeSettings(), "--port", String(UI_PORT)], {
     // Relative paths in flows (the call log's CSV file) land in the user dir, not in the repo.
     cwd: USER_DIR,
     stdio: ["ignore", "inherit", "inherit"],

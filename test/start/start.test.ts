@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -62,6 +63,17 @@ describe("npm start", function () {
     };
     await waitForOutput(/Node-RED editor: http:\/\/127\.0\.0\.1:/, 40_000);
     assert.match(out, /demo flow deployed/);
+    // Nothing over the demo on the first screen: no "Enable Update Notifications" prompt (telemetry
+    // decided: off), no "Welcome to Node-RED" tour (the editor reads both from /settings).
+    const settings = await new Promise<Record<string, any>>((resolve, reject) => {
+      http.get({ host: "127.0.0.1", port: uiPort, path: "/settings" }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d));
+        res.on("end", () => resolve(JSON.parse(body)));
+      }).on("error", reject);
+    });
+    assert.equal(settings.telemetryEnabled, false, "telemetry decided, so the editor does not ask");
+    assert.equal(settings.editorTheme?.tours, false, "no welcome tour");
     // The login is the server node's, logged once the session is up (after the deploy).
     await waitForOutput(/connected to 127\.0\.0\.1:\d+ as admin/, 15_000);
 
