@@ -97,6 +97,12 @@ describe("example flows", function () {
       assert.ok(nodes.some((n) => n.type === "comment" && String(n.info ?? "").length > 40), `${file} has an explaining comment`);
       assert.equal(nodes.filter((n) => n.type === "asterisk-ami-server").length, 1, `${file} has one server node`);
       assert.ok(!JSON.stringify(nodes).includes("amp111"), `${file} carries no secret`);
+      // What a user wants at a glance in the debug sidebar: the payload (the event name is the
+      // message's topic), or what went wrong after a Catch node; never the whole message folded up.
+      const caught = new Set(nodes.filter((n) => n.type === "catch").flatMap((n) => (n.wires as string[][]).flat()));
+      for (const d of nodes.filter((n) => n.type === "debug")) {
+        assert.equal(d.complete, caught.has(d.id) ? "error" : "payload", `${file}: debug node ${d.name ?? d.id} shows ${caught.has(d.id) ? "msg.error" : "msg.payload"}`);
+      }
       const { flow, creds, modules } = prepare(nodes, pbx);
       await helper.load(modules, flow, creds);
       for (const n of nodes) assert.ok(helper.getNode(n.id), `${file}: node ${n.id} (${n.type}) is running`);
