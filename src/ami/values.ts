@@ -31,7 +31,7 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return "undefined";
   if (Array.isArray(v)) return "an array";
   const type = typeof v;
-  if (type !== "object") return type === "undefined" ? "undefined" : `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`;
+  if (type !== "object") return `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`;
   if (isPlainObject(v)) return "an object";
   // A Buffer from any realm: Node's Buffer is a Uint8Array subclass; ask Node, which checks the slot.
   if (Buffer.isBuffer(v)) return "a Buffer";

@@ -32,14 +32,16 @@ export function payloadHeaders(payload: unknown): Record<string, unknown> | unde
   if (isPlainObject(payload)) return payload;
   if (payload === undefined || typeof payload === "number" || typeof payload === "boolean") return undefined;
   if (typeof payload === "string" && payload.trim() === "") return undefined;
-  throw new InputError(`msg.payload is ${describeValue(payload)}: ${payloadAdvice(payload)}`);
+  const kind = describeValue(payload);
+  throw new InputError(`msg.payload is ${kind}: ${payloadAdvice(kind)}`);
 }
 
-function payloadAdvice(payload: unknown): string {
+/** What to do about a payload of this kind (as describeValue names it). */
+function payloadAdvice(kind: string): string {
   const object = "this node takes an object of AMI headers, such as {\"Channel\": \"PJSIP/6001\"}";
-  if (typeof payload === "string") return `${object}; if it holds JSON text, parse it with a json node first`;
-  if (Buffer.isBuffer(payload) || Object.prototype.toString.call(payload) === "[object Uint8Array]") return `${object}; convert it to a string and parse it with a json node first`;
-  if (Array.isArray(payload)) return `${object}; to send several actions, send one message per action (a split node does that)`;
+  if (kind === "a string") return `${object}; if it holds JSON text, parse it with a json node first`;
+  if (kind === "a Buffer" || kind === "a Uint8Array") return `${object}; convert it to a string and parse it with a json node first`;
+  if (kind === "an array") return `${object}; to send several actions, send one message per action (a split node does that)`;
   return `${object}; to send only the node's own fields, set its msg.payload option to "ignored"`;
 }
 

@@ -236,9 +236,7 @@ export class DeliveryScheduler {
   private delivered(member: EventBacklog<unknown>, count: number): void {
     this.inFlight -= count;
     const now = performance.now();
-    member.flowTime += now - this.mark;
-    member.flowCount += count;
-    member.deliveredRun(count);
+    member.deliveredRun(count, now - this.mark);
     this.mark = now;
   }
 
@@ -333,9 +331,9 @@ export const sharedScheduler = new DeliveryScheduler();
 export class EventBacklog<T> {
   /** Most events waiting (Infinity: only the queue's bound in bytes). */
   readonly limit: number;
-  /** @internal Flow time and messages delivered since the last measure(). */
-  flowTime = 0;
-  flowCount = 0;
+  /** Flow time and messages delivered since the last measure(). */
+  private flowTime = 0;
+  private flowCount = 0;
   private sendTime = 0;
   private sendCount = 0;
   /** Per message, ms (0: not measured yet): handing it over, and the flow's work on it. */
@@ -468,8 +466,13 @@ export class EventBacklog<T> {
     }
   }
 
-  /** @internal Node-RED delivered `count` more of this backlog's messages (see DeliveryScheduler.sent). */
-  deliveredRun(count: number): void {
+  /**
+   * @internal Node-RED delivered `count` more of this backlog's messages, and the flows took
+   * `flowMs` over them (see DeliveryScheduler.sent).
+   */
+  deliveredRun(count: number, flowMs: number): void {
     this.inFlight -= count;
+    this.flowTime += flowMs;
+    this.flowCount += count;
   }
 }

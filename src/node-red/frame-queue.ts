@@ -19,6 +19,11 @@ function sumRing(values: ArrayLike<number>, head: number, count: number): number
   return sum;
 }
 
+/** Copies the `count` entries of a ring that start at `head` to the start of `into`, in order. */
+function unwrapRing<T>(ring: ArrayLike<T>, head: number, count: number, into: { [i: number]: T }): void {
+  for (let k = 0; k < count; k++) into[k] = ring[(head + k) % ring.length];
+}
+
 /** A growable ring of items (the backlog's default queue; the "ami in" node uses FrameQueue). */
 export class ArrayQueue<T> implements BacklogQueue<T> {
   private items: Array<T | undefined> = [];
@@ -64,11 +69,8 @@ export class ArrayQueue<T> implements BacklogQueue<T> {
     const cap = Math.max(64, this.items.length * 2);
     const items: Array<T | undefined> = new Array(cap);
     const gaps: number[] = new Array(cap);
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) % this.items.length;
-      items[k] = this.items[j];
-      gaps[k] = this.gaps[j];
-    }
+    unwrapRing(this.items, this.head, this.count, items);
+    unwrapRing(this.gaps, this.head, this.count, gaps);
     this.items = items;
     this.gaps = gaps;
     this.head = 0;
@@ -224,11 +226,8 @@ export class FrameQueue implements BacklogQueue<EventFrame> {
   private resizeRing(cap: number): void {
     const lens = new Int32Array(cap);
     const gaps = new Float64Array(cap);
-    for (let k = 0; k < this.count; k++) {
-      const j = (this.head + k) % this.lens.length;
-      lens[k] = this.lens[j];
-      gaps[k] = this.gaps[j];
-    }
+    unwrapRing(this.lens, this.head, this.count, lens);
+    unwrapRing(this.gaps, this.head, this.count, gaps);
     this.lens = lens;
     this.gaps = gaps;
     this.head = 0;
