@@ -1,8 +1,6 @@
-import { child, runPbx } from "./processes";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import * as os from "node:os";
 import * as path from "node:path";
+import { FLOOD_MODULE, benchServer, child, runPbx, startNodeRed } from "./processes";
 import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
 
 /**
@@ -28,9 +26,6 @@ const SHORT = Number(process.env.BENCH_EVENTS ?? 400_000) < 400_000;
 const BURSTS = (process.env.BENCH_BURSTS ?? (SHORT ? "2000,5000" : "2000,5000,100000,1000000")).split(",").map(Number).filter((n) => n > 0);
 const STEADY_RATE = 2000;
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? (SHORT ? 2 : 10));
-/** The flood's kinds in order (simulator/flood.ts): event i is kind i % 7 of call floor(i / 7). */
-const FLOOD_KINDS = ["Newchannel", "VarSet", "DialBegin", "Newexten", "Newstate", "UserEvent", "Hangup"];
-const FLOOD_UNIQUEID = "1795663230.";
 
 const mb = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
 
@@ -82,68 +77,49 @@ interface Tally {
 }
 
 async function runNodeRed(port: number): Promise<void> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-bursts-"));
-  fs.mkdirSync(path.join(userDir, "node_modules"));
-  fs.symlinkSync(ROOT, path.join(userDir, "node_modules", "node-red-contrib-asterisk-ami"), "dir");
-  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "bench", dependencies: { "node-red-contrib-asterisk-ami": "*" } }));
   const tally: Tally = { delivered: 0, last: -1, outOfOrder: 0, lastAt: 0 };
   (global as unknown as { __amiTally: Tally }).__amiTally = tally;
   // The flow's only work: count, and check that each event comes after the one before it.
-  const nodesDir = path.join(userDir, "bench-nodes");
-  fs.mkdirSync(nodesDir);
-  fs.writeFileSync(
-    path.join(nodesDir, "bench-count.js"),
-    `module.exports = function (RED) {
-  const KINDS = new Map(${JSON.stringify(FLOOD_KINDS)}.map((k, i) => [k, i]));
-  const PREFIX = ${JSON.stringify(FLOOD_UNIQUEID)};
+  const count = `module.exports = function (RED) {
+  const { floodIndex } = require(${JSON.stringify(FLOOD_MODULE)});
   function BenchCount(n) {
     RED.nodes.createNode(this, n);
     const t = global.__amiTally;
     this.on("input", (msg, send, done) => {
-      const uid = msg.payload.Uniqueid;
-      if (typeof uid !== "string" || !uid.startsWith(PREFIX)) return done(); // not the flood's (FullyBooted...)
+      const i = floodIndex(msg.topic, msg.payload.Uniqueid);
+      if (i < 0) return done(); // not the flood's (FullyBooted...)
       t.delivered++;
       t.lastAt = performance.now();
-      const i = ${FLOOD_KINDS.length} * Math.floor(Number(uid.slice(PREFIX.length)) / 2) + KINDS.get(msg.topic);
       if (i <= t.last) t.outOfOrder++;
       t.last = i;
       done();
     });
   }
   RED.nodes.registerType("bench-count", BenchCount);
-};\n`,
-  );
+};\n`;
   // Node-RED's own floor: messages like ami in's (a fresh 16-header payload each) sent straight to the counter.
-  fs.writeFileSync(
-    path.join(nodesDir, "bench-source.js"),
-    `module.exports = function (RED) {
+  const source = `module.exports = function (RED) {
+  const { FLOOD_KINDS, FLOOD_UNIQUEID } = require(${JSON.stringify(FLOOD_MODULE)});
   function BenchSource(n) {
     RED.nodes.createNode(this, n);
     global.__amiSource = (i) => {
       const call = Math.floor(i / 7);
       const payload = { Event: "Newstate", Privilege: "call,all", Channel: "Local/100@test-" + call + ";2", ChannelState: "6", ChannelStateDesc: "Up",
         CallerIDNum: "5551234", CallerIDName: "Lab Caller", ConnectedLineNum: "5551234", ConnectedLineName: "Lab Caller", Language: "en",
-        AccountCode: "", Context: "test", Exten: "100", Priority: "1", Uniqueid: "${FLOOD_UNIQUEID}" + (call * 2), Linkedid: "${FLOOD_UNIQUEID}" + (call * 2) };
-      this.send({ topic: ${JSON.stringify(FLOOD_KINDS)}[i % 7], payload, ami: { server: "bench", event: "Newstate" } });
+        AccountCode: "", Context: "test", Exten: "100", Priority: "1", Uniqueid: FLOOD_UNIQUEID + (call * 2), Linkedid: FLOOD_UNIQUEID + (call * 2) };
+      this.send({ topic: FLOOD_KINDS[i % 7], payload, ami: { server: "bench", event: "Newstate" } });
     };
   }
   RED.nodes.registerType("bench-source", BenchSource);
-};\n`,
-  );
-  fs.writeFileSync(path.join(nodesDir, "bench-source.html"), `<script type="text/javascript">RED.nodes.registerType("bench-source",{category:"function",defaults:{},inputs:0,outputs:1});</script>\n`);
-  fs.writeFileSync(path.join(nodesDir, "bench-count.html"), `<script type="text/javascript">RED.nodes.registerType("bench-count",{category:"function",defaults:{},inputs:1,outputs:0});</script>\n`);
+};\n`;
   const flow = [
     { id: "tab", type: "tab", label: "bench" },
-    { id: "s1", type: "asterisk-ami-server", name: "", host: "127.0.0.1", port: String(port), usetls: false, authType: "plain", events: "on", eventClasses: "", filters: [], keepalive: 30, actionTimeout: 10, reconnectMin: 1, reconnectMax: 5 },
+    benchServer(port),
     { id: "in", type: "asterisk-ami-in", z: "tab", x: 100, y: 40, server: "s1", name: "", nameMode: "list", names: [], regex: "", conditions: [], backlogSize: process.env.BENCH_BACKLOG_MB ?? "", backlog: "", wires: [["count"]] },
     { id: "count", type: "bench-count", z: "tab", x: 300, y: 40, wires: [] },
     { id: "source", type: "bench-source", z: "tab", x: 100, y: 100, wires: [["count"]] },
   ];
-  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow));
-  fs.writeFileSync(path.join(userDir, "flows_cred.json"), JSON.stringify({ s1: ADMIN }));
-  const RED = require(require.resolve("node-red", { paths: [ROOT] }));
-  RED.init(http.createServer(), { userDir, flowFile: "flows.json", credentialSecret: false, nodesDir: [nodesDir], httpAdminRoot: false, httpNodeRoot: false, logging: { console: { level: "error" } }, editorTheme: { tours: false, projects: { enabled: false } } });
-  await RED.start();
+  const { RED, userDir } = await startNodeRed({ prefix: "ami-bursts-", nodes: { "bench-count": { source: count }, "bench-source": { source, inputs: 0, outputs: 1 } }, flow });
   for (let i = 0; i < 500 && RED.nodes.getNode("s1")?.connection?.state !== "ready"; i++) await new Promise((r) => setTimeout(r, 20));
   const connection = RED.nodes.getNode("s1").connection;
   const backlog = () => RED.nodes.getNode("in").amiBacklog;

@@ -1,8 +1,6 @@
-import { child, runPbx } from "./processes";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import * as os from "node:os";
 import * as path from "node:path";
+import { FLOOD_MODULE, benchServer, child, runPbx, startNodeRed } from "./processes";
 import { AmiClient } from "../src/ami/client";
 
 /**
@@ -56,13 +54,6 @@ const FILTERS: Array<Record<string, unknown>> = [
   { names: ["DialBegin"], conditions: [{ field: "DestChannel", op: "exists" }] },
 ];
 
-/**
- * The flood's kinds in the simulator's order (simulator/flood.ts: event i is kind i % 7 of call
- * floor(i / 7), whose Uniqueid is 1795663230.<2 x call + 0 or 1>): a counter tells from a
- * message's topic and Uniqueid which event of the flood it carries, to count distinct events.
- */
-const FLOOD_KINDS = ["Newchannel", "VarSet", "DialBegin", "Newexten", "Newstate", "UserEvent", "Hangup"];
-const FLOOD_UNIQUEID = "1795663230.";
 
 /** Set by the counter nodes: which events of the flood reached at least one node. */
 interface Reached {
@@ -124,18 +115,11 @@ function runClient(port: number): void {
 // ------------------------------------------------------------------ Node-RED (child)
 
 async function runNodeRed(port: number): Promise<void> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-bench-"));
-  fs.mkdirSync(path.join(userDir, "node_modules"));
-  fs.symlinkSync(ROOT, path.join(userDir, "node_modules", "node-red-contrib-asterisk-ami"), "dir");
-  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "bench", dependencies: { "node-red-contrib-asterisk-ami": "*" } }));
-  // A minimal counter node: what is measured is the delivery into the flow, not a function node's sandbox.
-  const counterDir = path.join(userDir, "bench-nodes");
-  fs.mkdirSync(counterDir);
-  fs.writeFileSync(
-    path.join(counterDir, "bench-counter.js"),
-    `module.exports = function (RED) {
-  const KINDS = new Map(${JSON.stringify(FLOOD_KINDS)}.map((k, i) => [k, i]));
-  const PREFIX = ${JSON.stringify(FLOOD_UNIQUEID)};
+  // A minimal counter node: what is measured is the delivery into the flow, not a function node's
+  // sandbox. It tells from a message's topic and Uniqueid which event of the flood it carries
+  // (floodIndex), to count distinct events.
+  const counter = `module.exports = function (RED) {
+  const { floodIndex } = require(${JSON.stringify(FLOOD_MODULE)});
   function BenchCounter(n) {
     RED.nodes.createNode(this, n);
     const counts = (global.__amiBenchCounts = global.__amiBenchCounts || {});
@@ -143,9 +127,7 @@ async function runNodeRed(port: number): Promise<void> {
     counts[n.id] = 0;
     this.on("input", (msg, send, done) => {
       counts[n.id]++;
-      const kind = KINDS.get(msg.topic);
-      const uid = msg.payload && msg.payload.Uniqueid;
-      const i = kind !== undefined && typeof uid === "string" && uid.startsWith(PREFIX) ? ${FLOOD_KINDS.length} * Math.floor(Number(uid.slice(PREFIX.length)) / 2) + kind : -1;
+      const i = floodIndex(msg.topic, msg.payload && msg.payload.Uniqueid);
       if (i >= 0 && i < reached.bits.length) {
         if (reached.bits[i] === 0) {
           reached.bits[i] = 1;
@@ -156,41 +138,16 @@ async function runNodeRed(port: number): Promise<void> {
     });
   }
   RED.nodes.registerType("bench-counter", BenchCounter);
-};\n`,
-  );
-  fs.writeFileSync(path.join(counterDir, "bench-counter.html"), `<script type="text/javascript">RED.nodes.registerType("bench-counter",{category:"function",defaults:{},inputs:1,outputs:0});</script>\n`);
+};\n`;
   const reached: Reached = { bits: new Uint8Array(EVENTS), distinct: 0, unknown: 0 };
   (global as unknown as { __amiBenchReached: Reached }).__amiBenchReached = reached;
-  const RED = require(require.resolve("node-red", { paths: [ROOT] }));
-  const server = http.createServer();
-  const flow: Array<Record<string, unknown>> = [
-    { id: "tab", type: "tab", label: "bench" },
-    {
-      id: "s1",
-      type: "asterisk-ami-server",
-      name: "",
-      host: "127.0.0.1",
-      port: String(port),
-      usetls: false,
-      authType: "plain",
-      events: "on",
-      eventClasses: "",
-      filters: [],
-      keepalive: 30,
-      actionTimeout: 10,
-      reconnectMin: 1,
-      reconnectMax: 5,
-    },
-  ];
+  const flow: Array<Record<string, unknown>> = [{ id: "tab", type: "tab", label: "bench" }, benchServer(port)];
   FILTERS.forEach((f0, i) => {
     const f = process.env.BENCH_NOCOND ? { ...f0, conditions: [] } : f0;
     flow.push({ id: `in${i}`, type: "asterisk-ami-in", z: "tab", x: 100, y: 40 * i + 40, server: "s1", name: "", nameMode: "list", names: [], regex: "", conditions: [], backlog: process.env.BENCH_BACKLOG ?? "", wires: [[`count${i}`]], ...f });
     flow.push({ id: `count${i}`, type: "bench-counter", z: "tab", x: 300, y: 40 * i + 40, wires: [] });
   });
-  fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow));
-  fs.writeFileSync(path.join(userDir, "flows_cred.json"), JSON.stringify({ s1: ADMIN }));
-  RED.init(server, { userDir, flowFile: "flows.json", credentialSecret: false, nodesDir: [counterDir], httpAdminRoot: false, httpNodeRoot: false, logging: { console: { level: "error" } }, editorTheme: { tours: false, projects: { enabled: false } } });
-  await RED.start();
+  const { RED, userDir } = await startNodeRed({ prefix: "ami-bench-", nodes: { "bench-counter": { source: counter } }, flow });
   for (let i = 0; i < 500 && !RED.nodes.getNode("s1"); i++) await new Promise((r) => setTimeout(r, 20));
   if (!RED.nodes.getNode("s1")) throw new Error(`the flow did not start: ${JSON.stringify(RED.nodes.getNodeList?.().map((n: { id: string; err?: string }) => [n.id, n.err]))}`);
   const connection = RED.nodes.getNode("s1").connection;

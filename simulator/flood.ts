@@ -12,8 +12,20 @@ function channelBlock(n: number, half: 1 | 2, state: number, prefix = ""): strin
     `${prefix}Channel: Local/100@test-${seq};${half}\r\n${prefix}ChannelState: ${state}\r\n${prefix}ChannelStateDesc: ${desc}\r\n` +
     `${prefix}CallerIDNum: 5551234\r\n${prefix}CallerIDName: Lab Caller\r\n${prefix}ConnectedLineNum: 5551234\r\n${prefix}ConnectedLineName: Lab Caller\r\n` +
     `${prefix}Language: en\r\n${prefix}AccountCode: \r\n${prefix}Context: test\r\n${prefix}Exten: 100\r\n${prefix}Priority: 1\r\n` +
-    `${prefix}Uniqueid: 1795663230.${n * 2 + half - 1}\r\n${prefix}Linkedid: 1795663230.${n * 2}\r\n`
+    `${prefix}Uniqueid: ${FLOOD_UNIQUEID}${n * 2 + half - 1}\r\n${prefix}Linkedid: ${FLOOD_UNIQUEID}${n * 2}\r\n`
   );
+}
+
+/** The kinds of the flood's events in the order it writes them (TEMPLATES): event i is kind i % 7 of call floor(i / 7). */
+export const FLOOD_KINDS = ["Newchannel", "VarSet", "DialBegin", "Newexten", "Newstate", "UserEvent", "Hangup"];
+/** How every flood event's Uniqueid starts: call c's two channels end in 2c and 2c + 1. */
+export const FLOOD_UNIQUEID = "1795663230.";
+
+/** Which event of a flood (its index i) has this name and Uniqueid; -1 for one the flood never wrote. */
+export function floodIndex(name: unknown, uniqueid: unknown): number {
+  const kind = FLOOD_KINDS.indexOf(String(name));
+  if (kind < 0 || typeof uniqueid !== "string" || !uniqueid.startsWith(FLOOD_UNIQUEID)) return -1;
+  return FLOOD_KINDS.length * Math.floor(Number(uniqueid.slice(FLOOD_UNIQUEID.length)) / 2) + kind;
 }
 
 const TEMPLATES: Array<(n: number) => string> = [

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
 import { ADMIN, TAB as tab, amiIn, connectionOf, helper, server, sink, waitConnected, waitFor } from "../nodes/harness";
+import { floodIndex } from "../../simulator/flood";
 import { functionNode, nodes } from "./support";
 
 /**
@@ -11,18 +12,6 @@ import { functionNode, nodes } from "./support";
  * the session must hold. When the flow is slower than the PBX for the whole burst and the bound in
  * bytes is small, the drops are counted exactly and the memory stays within the bound.
  */
-
-/** The flood's kinds in order (simulator/flood.ts): event i is kind i % 7 of call floor(i / 7). */
-const KINDS = ["Newchannel", "VarSet", "DialBegin", "Newexten", "Newstate", "UserEvent", "Hangup"];
-const UNIQUEID = "1795663230.";
-
-/** The flood index of an event of the flood (its kind and its call's Uniqueid), or -1. */
-function floodIndex(msg: { topic?: string; payload?: Record<string, unknown> }): number {
-  const kind = KINDS.indexOf(String(msg.topic));
-  const uid = msg.payload?.Uniqueid;
-  if (kind < 0 || typeof uid !== "string" || !uid.startsWith(UNIQUEID)) return -1;
-  return KINDS.length * Math.floor(Number(uid.slice(UNIQUEID.length)) / 2) + kind;
-}
 
 /** What reached one sink: how many events of the flood, whether each came after the one before. */
 interface Tally {
@@ -35,7 +24,7 @@ interface Tally {
 function tally(id: string): Tally {
   const t: Tally = { count: 0, last: -1, outOfOrder: 0, gapsFlagged: 0 };
   helper.getNode(id).on("input", (msg: { topic?: string; payload?: Record<string, unknown>; ami?: { dropped?: number } }) => {
-    const i = floodIndex(msg);
+    const i = floodIndex(msg.topic, msg.payload?.Uniqueid);
     if (i < 0) return; // FullyBooted and the like
     t.count++;
     if (i <= t.last) t.outOfOrder++;
