@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import * as path from "node:path";
 import { startPbx } from "../../simulator";
+import { httpRequest } from "../browser/editor-runtime";
 import { ADMIN, Msg, TAB as tab, amiAction, amiIn, amiNodes, collect, helper, server, sink, waitConnected, waitFor } from "./harness";
 
 /**
@@ -58,19 +59,6 @@ function change(id: string, to: string, toType: "json" | "jsonata", wires: strin
 /** Actions of a given name the PBX received (outside login/keepalive), as header objects. */
 function received(pbx: Pbx, name: string): Array<Record<string, string | string[]>> {
   return pbx.actions.filter((a) => String(a.action.get("Action")).toLowerCase() === name.toLowerCase()).map((a) => a.action.toObject() as Record<string, string | string[]>);
-}
-
-function post(port: number, p: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: p, method: "POST", headers: { "Content-Type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 describe("ami action: payloads from any node (function, change, template, inject, http in, link call, subflow)", function () {
@@ -206,7 +194,7 @@ describe("ami action: payloads from any node (function, change, template, inject
     ]);
     const web = http.createServer((req, res) => httpNodeApp!(req, res));
     await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
-    const res = await post((web.address() as { port: number }).port, "/getvar", JSON.stringify({ Variable: "FROM_HTTP" })).finally(() => web.close());
+    const res = await httpRequest((web.address() as { port: number }).port, "POST", "/getvar", { Variable: "FROM_HTTP" }).finally(() => web.close());
     assert.deepEqual(caught.map((m) => m.error?.message), []);
     assert.equal(res.status, 200);
     assert.equal(JSON.parse(res.body).Response, "Success");
