@@ -197,12 +197,15 @@ function writeSettings(): string {
 const ASTERISK_HINT = (port: number): string =>
   `If an Asterisk listens on ${port}, npm start can use it instead: AMI_HOST=127.0.0.1 AMI_PORT=${port} AMI_USERNAME=<manager.conf user> AMI_SECRET=<its secret> npm start`;
 
-/** True when nothing listens on 127.0.0.1:port. */
-function portFree(port: number): Promise<boolean> {
+/** The port 127.0.0.1:port can be listened on as (port 0: the one the system picks), undefined when taken. */
+function listenable(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const probe = net.createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    probe.once("error", () => resolve(undefined));
+    probe.listen(port, "127.0.0.1", () => {
+      const { port: bound } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(bound));
+    });
   });
 }
 
@@ -212,17 +215,11 @@ function portFree(port: number): Promise<boolean> {
  */
 async function editorPort(): Promise<number> {
   if (process.env.PORT !== undefined) {
-    if (!(await portFree(UI_PORT))) throw new Error(`port ${UI_PORT} (PORT) is taken: choose another, or leave PORT unset and npm start takes a free port`);
+    if ((await listenable(UI_PORT)) === undefined) throw new Error(`port ${UI_PORT} (PORT) is taken: choose another, or leave PORT unset and npm start takes a free port`);
     return UI_PORT;
   }
-  if (await portFree(1880)) return 1880;
-  const port = await new Promise<number>((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
+  if ((await listenable(1880)) !== undefined) return 1880;
+  const port = (await listenable(0)) as number;
   log(`port 1880 is taken (another Node-RED?), so the editor takes port ${port}`);
   return port;
 }
