@@ -67,7 +67,7 @@ describe("package for Node-RED", () => {
     for (const k of ["in-flight", "ok", "failed"]) assert.equal(typeof lookup(action, `asterisk-ami-action.status.${k}`), "string", k);
   });
 
-  it("Node-RED's module scanner finds every icon a node names (top-level icons/ copied beside the node files)", () => {
+  it("Node-RED's module scanner finds every icon a node names (nodes/icons/, shipped once)", () => {
     // Node-RED only looks for icons in an icons/ folder beside each node's .js file.
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-icons-"));
     try {
@@ -85,11 +85,24 @@ describe("package for Node-RED", () => {
         assert.ok(found.has(icon), `${icon} is found by the scanner (found: ${[...found.keys()].join(", ")})`);
         const svg = fs.readFileSync(found.get(icon)!, "utf8");
         assert.match(svg, /^<svg[^>]+viewBox="0 0 40 60"/);
-        assert.equal(svg, read("icons", icon), "the shipped icon is the top-level source");
       }
+      assert.deepEqual(mod.icons.map((d: { path: string }) => path.relative(path.join(userDir, "node_modules", pkg.name), d.path)), [path.join("nodes", "icons")], "one icon folder");
       assert.ok(mod.examples && fs.existsSync(mod.examples.path), "the examples folder is found too");
     } finally {
       fs.rmSync(userDir, { recursive: true, force: true });
+    }
+  });
+
+  it("README images resolve on the npm and flow-library pages (docs/ is not shipped): absolute URLs to this repository's files", () => {
+    const repo = /github\.com\/([^/]+\/[^/.]+)/.exec(pkg.repository.url)?.[1];
+    assert.ok(repo, "package.json names the GitHub repository");
+    const readme = read("README.md");
+    const images = [...readme.matchAll(/<img[^>]*\ssrc="([^"]+)"/g), ...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => m[1]);
+    assert.ok(images.length >= 3, "the README shows the screenshots");
+    const base = `https://raw.githubusercontent.com/${repo}/main/`;
+    for (const src of images) {
+      assert.ok(src.startsWith(base), `${src} is not under ${base}`);
+      assert.ok(fs.existsSync(path.join(ROOT, src.slice(base.length))), `${src}: the file is in the repository`);
     }
   });
 

@@ -6,8 +6,8 @@ import { ROOT } from "./harness";
 
 /**
  * The package installed into a real Node-RED (a user directory with the module in node_modules):
- * the runtime's own registry finds the nodes, serves the icons from the top-level icons/ (copied
- * beside the node files by the build), the editor HTML and help, the message catalogs, the admin
+ * the runtime's own registry finds the nodes, serves the icons from nodes/icons/ (beside the
+ * node files, the only place Node-RED looks for a package's icons), the editor HTML and help, the message catalogs, the admin
  * catalog endpoint and the examples of Import > Examples.
  */
 describe("in a real Node-RED runtime", function () {
