@@ -45,6 +45,11 @@ const CALLING_PRES = "0 (Presentation Allowed, Not Screened)";
 const ANSWER_DELAY_MS = 500;
 /** Async AGI picks queued commands up about every 100 ms (capture `async-agi`). */
 const AGI_POLL_MS = 100;
+/**
+ * The sounds this lab PBX has (Asterisk's core sounds, in part): STREAM FILE of any other name is
+ * answered as Asterisk 22 answers a file it cannot open, `200 result=-1 endpos=0`.
+ */
+const LAB_SOUNDS = new Set(["hello-world", "beep", "demo-congrats", "goodbye", "vm-goodbye", "tt-monkeys", "queue-thankyou", "agent-pass"]);
 /** Dial() resets these before dialing (captures `originate-context-exten`, `dial-outcomes`). */
 const DIAL_VARIABLES = [
   "DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS",
@@ -842,6 +847,10 @@ export class CallEngine {
         break;
       }
       case "STREAM":
+        if (!LAB_SOUNDS.has((words[2] ?? "").replace(/^"|"$/g, ""))) {
+          result = "200 result=-1 endpos=0";
+          break;
+        }
         await pause(1000);
         result = "200 result=0 endpos=8000";
         break;

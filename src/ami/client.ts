@@ -166,6 +166,8 @@ interface Pending {
   early?: AmiMessage;
   commandId?: string;
   channel?: string;
+  /** AGI: the command sent, by which its result is judged (AgiResult.ok). */
+  agiCommand?: string;
   /** A synchronous Originate holds the whole AMI session until the call is answered. */
   blocking: boolean;
   /** Its ring time (a synchronous Originate's Timeout), added to `timeout` once it is written. */
@@ -433,6 +435,7 @@ export class AmiClient extends EventEmitter {
     let wait: Pending["wait"];
     let commandId: string | undefined;
     let channel: string | undefined;
+    let agiCommand: string | undefined;
     let sendFields = fields;
     if (options.waitForResult && lower === "originate" && async) wait = "originate";
     if (options.waitForResult && lower === "agi") {
@@ -448,6 +451,8 @@ export class AmiClient extends EventEmitter {
       if (given === undefined || given === null) sendFields = { ...fields, CommandID: commandId };
       const ch = fieldValue(fields, "Channel");
       channel = ch === undefined || ch === null ? undefined : String(ch);
+      const command = fieldValue(fields, "Command");
+      agiCommand = command === undefined || command === null ? undefined : String(command);
     }
     // Encoding validates everything before anything is registered or written.
     const bytes = encodeAction(action, sendFields, id);
@@ -471,6 +476,7 @@ export class AmiClient extends EventEmitter {
       resultTimeout: options.resultTimeout ?? (wait === "originate" ? originateWait + base : base),
       commandId,
       channel,
+      agiCommand,
       blocking: lower === "originate" && !async,
       internal,
     };
@@ -717,7 +723,7 @@ export class AmiClient extends EventEmitter {
   }
 
   private finishAgi(p: Pending, msg: AmiMessage): void {
-    const agiResult = parseAgiResult(msg.get("Result") ?? "");
+    const agiResult = parseAgiResult(msg.get("Result") ?? "", p.agiCommand);
     const result: ActionResult = { ...this.resultOf(p, p.response as AmiMessage), agiExec: msg, agiResult };
     if (agiResult.code >= 500 || Number.isNaN(agiResult.code)) {
       const err = amiError("ERR_AMI_AGI_FAILED", `AGI command failed: ${agiResult.raw}`, {

@@ -147,8 +147,8 @@ export function detailOf(server: string, result: ActionResult): AmiDetail {
  */
 export function payloadOf(result: ActionResult): unknown {
   if (result.agiResult) {
-    const { code, result: value, data } = result.agiResult;
-    return { code, result: value, data };
+    const { code, result: value, data, ok, failure } = result.agiResult;
+    return failure === undefined ? { code, result: value, data, ok } : { code, result: value, data, ok, failure };
   }
   if (result.originateResponse) return result.originateResponse.toObject();
   if (result.events) return result.events.map((e) => e.toObject());
@@ -171,5 +171,7 @@ export function errorDetail(server: string, action: string, err: FailedAction): 
 
 /** A short word for the status line: Success, the Response value, or the error code. */
 export function outcomeWord(result: ActionResult): string {
-  return result.originateResponse?.get("Response") ?? (result.agiResult ? String(result.agiResult.code) : undefined) ?? result.response.get("Response") ?? "ok";
+  const agi = result.agiResult;
+  const agiWord = agi && (agi.ok ? String(agi.code) : `${agi.code} result=${agi.result ?? "?"}`);
+  return result.originateResponse?.get("Response") ?? agiWord ?? result.response.get("Response") ?? "ok";
 }

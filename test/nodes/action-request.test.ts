@@ -49,11 +49,14 @@ describe("ami action request (pure)", () => {
     assert.equal(payloadOf({ ...base, output: ["a", "b"] }), "a\nb");
     const orr = msg([["Event", "OriginateResponse"], ["Response", "Success"]]);
     assert.deepEqual(payloadOf({ ...base, originateResponse: orr }), { Event: "OriginateResponse", Response: "Success" });
-    assert.deepEqual(payloadOf({ ...base, agiResult: { code: 200, result: "0", data: "timeout", raw: "200 result=0 (timeout)" } }), {
+    assert.deepEqual(payloadOf({ ...base, agiResult: { code: 200, result: "0", data: "timeout", raw: "200 result=0 (timeout)", ok: true } }), {
       code: 200,
       result: "0",
       data: "timeout",
+      ok: true,
     });
+    const failed = { code: 200, result: "-1", raw: "200 result=-1 endpos=0", ok: false, failure: "STREAM FILE failed (result=-1): ..." };
+    assert.deepEqual(payloadOf({ ...base, agiResult: failed }), { code: 200, result: "-1", data: undefined, ok: false, failure: failed.failure });
     const d = detailOf("pbx1", { ...base, output: ["a"] });
     assert.equal(d.server, "pbx1");
     assert.deepEqual(d.output, ["a"]);

@@ -300,12 +300,48 @@ describe("ami action node", function () {
     assert.equal(caught[0].error.source.id, "bad");
     assert.equal(caught[0].ami.agiResult.code, 510);
     const m = out[0];
-    assert.deepEqual(Object.keys(m.payload).sort(), ["code", "data", "result"]);
+    assert.deepEqual(Object.keys(m.payload).sort(), ["code", "data", "ok", "result"]);
+    assert.equal(m.payload.ok, true);
     assert.equal(m.payload.code, 200);
     assert.equal(m.payload.result, "1");
     assert.match(m.payload.data, /^Local\/200@test-/);
     assert.equal(m.ami.agiResult.code, 200);
     assert.equal(m.ami.agiExec.Event, "AsyncAGIExec");
+  });
+
+  it("AGI: a result that means failure for its command (STREAM FILE of a sound the PBX lacks) says so in msg.payload.ok and .failure", async () => {
+    const flow = [
+      tab,
+      server("s1", pbx.port),
+      amiIn("agistart", "s1", { names: ["AsyncAGIStart"] }, ["missing", "present"]),
+      ...[["missing", "no-such-sound"], ["present", "hello-world"]].map(([id, sound]) => ({
+        ...action({ merge: "none", action: "AGI", fields: [{ name: "Channel", value: "payload.Channel", type: "msg" }, { name: "Command", value: `STREAM FILE ${sound} ""`, type: "str" }] }),
+        id,
+        wires: [["out"]],
+      })),
+      amiAction("orig", "s1", {
+        action: "Originate",
+        waitForResult: false,
+        fields: [{ name: "Channel", value: "Local/200@test", type: "str" }, { name: "Application", value: "Wait", type: "str" }, { name: "Data", value: "5", type: "str" }, { name: "Async", value: "true", type: "str" }],
+      }),
+      catchFor("catch", ["missing", "present"], "caught"),
+      sink("out"),
+      sink("caught"),
+    ];
+    await helper.load(amiNodes, flow, { s1: ADMIN });
+    out = collect("out");
+    caught = collect("caught");
+    await waitConnected("s1");
+    helper.getNode("orig").receive({ payload: {} });
+    await waitFor(() => out.length >= 2, "both STREAM FILE results", 15000);
+    assert.equal(caught.length, 0, "an AGI answer, not an error: the flow branches on ok");
+    const missing = out.find((m) => m.ami.agiResult.result === "-1");
+    const present = out.find((m) => m.ami.agiResult.result === "0");
+    assert.ok(missing && present, JSON.stringify(out.map((m) => m.payload)));
+    assert.equal(missing.payload.ok, false);
+    assert.match(missing.payload.failure, /^STREAM FILE failed \(result=-1\): the sound file could not be played/);
+    assert.equal(present.payload.ok, true);
+    assert.equal(present.payload.failure, undefined);
   });
 
   it("an error response goes to Catch carrying msg.ami.response", async () => {
