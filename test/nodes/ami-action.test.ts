@@ -265,6 +265,20 @@ describe("ami action node", function () {
     assert.ok(caught[0].ami.response, "the queued response is there too");
   });
 
+  /** Loads an AGI flow (server s1, sinks out and caught), then places a call into extension 200, whose dialplan runs AGI(agi:async). */
+  async function runAgiCall(flow: object[]): Promise<void> {
+    const call = amiAction("orig", "s1", {
+      action: "Originate",
+      waitForResult: false,
+      fields: [{ name: "Channel", value: "Local/200@test", type: "str" }, { name: "Application", value: "Wait", type: "str" }, { name: "Data", value: "5", type: "str" }, { name: "Async", value: "true", type: "str" }],
+    });
+    await helper.load(amiNodes, [...flow, call], { s1: ADMIN });
+    out = collect("out");
+    caught = collect("caught");
+    await waitConnected("s1");
+    helper.getNode("orig").receive({ payload: {} });
+  }
+
   it("AGI with wait for result: payload is the parsed { code, result, data }; a 5xx result goes to Catch", async () => {
     const flow = [
       tab,
@@ -279,20 +293,11 @@ describe("ami action node", function () {
           { name: "Command", value: "GET VARIABLE CHANNEL(name)", type: "str" },
         ],
       }),
-      amiAction("orig", "s1", {
-        action: "Originate",
-        waitForResult: false,
-        fields: [{ name: "Channel", value: "Local/200@test", type: "str" }, { name: "Application", value: "Wait", type: "str" }, { name: "Data", value: "5", type: "str" }, { name: "Async", value: "true", type: "str" }],
-      }),
       catchFor("catch", ["act", "bad"], "caught"),
       sink("out"),
       sink("caught"),
     ];
-    await helper.load(amiNodes, flow, { s1: ADMIN });
-    out = collect("out");
-    caught = collect("caught");
-    await waitConnected("s1");
-    helper.getNode("orig").receive({ payload: {} });
+    await runAgiCall(flow);
     await waitFor(() => out.length + caught.length >= 2, "both AGI results", 15000);
     assert.equal(out.length, 1, "one success");
     assert.equal(caught.length, 1, "one failure");
@@ -319,20 +324,11 @@ describe("ami action node", function () {
         id,
         wires: [["out"]],
       })),
-      amiAction("orig", "s1", {
-        action: "Originate",
-        waitForResult: false,
-        fields: [{ name: "Channel", value: "Local/200@test", type: "str" }, { name: "Application", value: "Wait", type: "str" }, { name: "Data", value: "5", type: "str" }, { name: "Async", value: "true", type: "str" }],
-      }),
       catchFor("catch", ["missing", "present"], "caught"),
       sink("out"),
       sink("caught"),
     ];
-    await helper.load(amiNodes, flow, { s1: ADMIN });
-    out = collect("out");
-    caught = collect("caught");
-    await waitConnected("s1");
-    helper.getNode("orig").receive({ payload: {} });
+    await runAgiCall(flow);
     await waitFor(() => out.length >= 2, "both STREAM FILE results", 15000);
     assert.equal(caught.length, 0, "an AGI answer, not an error: the flow branches on ok");
     const missing = out.find((m) => m.ami.agiResult.result === "-1");
