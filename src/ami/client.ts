@@ -124,6 +124,11 @@ export interface ActionResult {
   complete?: AmiMessage;
   /** Command: the output lines (both the 14+ `Output:` form and the legacy `Follows` form). */
   output?: string[];
+  /**
+   * Async Originate with waitForResult that failed: the Hangup of the channel it created, when one
+   * was seen before the OriginateResponse (its Cause tells why: 17 busy, 21 rejected, 19 no answer...).
+   */
+  originateHangup?: AmiMessage;
   /** Async Originate with waitForResult: the OriginateResponse event. */
   originateResponse?: AmiMessage;
   /** AGI with waitForResult: the AsyncAGIExec event and its decoded result. */
@@ -168,6 +173,10 @@ interface Pending {
   channel?: string;
   /** AGI: the command sent, by which its result is judged (AgiResult.ok). */
   agiCommand?: string;
+  /** Async Originate: the Channel asked for (`PJSIP/6001`); its channels are named `PJSIP/6001-...`. */
+  originateChannel?: string;
+  /** Async Originate: the Hangup of the channel it created, when seen before the result. */
+  originateHangup?: AmiMessage;
   /** A synchronous Originate holds the whole AMI session until the call is answered. */
   blocking: boolean;
   /** Its ring time (a synchronous Originate's Timeout), added to `timeout` once it is written. */
@@ -477,6 +486,7 @@ export class AmiClient extends EventEmitter {
       commandId,
       channel,
       agiCommand,
+      originateChannel: wait === "originate" ? String(fieldValue(fields, "Channel") ?? "") || undefined : undefined,
       blocking: lower === "originate" && !async,
       internal,
     };
@@ -612,6 +622,7 @@ export class AmiClient extends EventEmitter {
       case "Shutdown":
         return true;
       case "OriginateResponse":
+      case "Hangup":
         return this.originatesWaiting > 0;
       case "AsyncAGIExec":
       case "AsyncAGIEnd":
@@ -636,7 +647,8 @@ export class AmiClient extends EventEmitter {
         return;
       }
     }
-    if (name === "AsyncAGIExec" && this.agiWaiters.size > 0) this.onAgiExec(msg);
+    if (name === "Hangup" && this.originatesWaiting > 0) this.onHangupWhileOriginating(msg);
+    else if (name === "AsyncAGIExec" && this.agiWaiters.size > 0) this.onAgiExec(msg);
     else if (name === "AsyncAGIEnd" && this.agiWaiters.size > 0) this.onAgiEnd(msg);
     else if (name === "FullyBooted") this.emit("fullybooted", msg);
     else if (name === "Shutdown") {
@@ -696,15 +708,39 @@ export class AmiClient extends EventEmitter {
     this.finishOriginate(p, msg);
   }
 
+  /**
+   * A channel hung up while async Originates await their result: if it is the channel one of them
+   * created (named after its Channel: `PJSIP/6001-00000005`, `Local/100@test-0000002a;1`), keep it,
+   * so a failure can say why (Asterisk's OriginateResponse says only "Reason 0"). When two waiting
+   * Originates ask for the same Channel, whose channel it is cannot be told: neither keeps it.
+   */
+  private onHangupWhileOriginating(msg: AmiMessage): void {
+    const channel = msg.get("Channel");
+    if (channel === undefined) return;
+    let owner: Pending | undefined;
+    for (const p of this.pending.values()) {
+      if (p.wait !== "originate" || p.originateChannel === undefined || !channel.startsWith(p.originateChannel + "-")) continue;
+      if (owner) return;
+      owner = p;
+    }
+    // A Local channel's ;2 half runs the dialplan; the ;1 half is the one Originate created.
+    if (owner && !(owner.originateHangup && channel.endsWith(";2"))) owner.originateHangup = msg;
+  }
+
   private finishOriginate(p: Pending, msg: AmiMessage): void {
     const result: ActionResult = { ...this.resultOf(p, p.response as AmiMessage), originateResponse: msg };
     if (msg.get("Response") === "Success") {
       this.settle(p, undefined, result);
       return;
     }
+    const hangup = p.originateHangup;
+    if (hangup) result.originateHangup = hangup;
+    const why = hangup
+      ? `${hangup.get("Channel")} hung up before answering, cause ${hangup.get("Cause") ?? "?"} (${hangup.get("Cause-txt") ?? "no text"})`
+      : originateReason(msg.get("Reason"));
     const err = amiError(
       "ERR_AMI_ORIGINATE_FAILED",
-      `Originate failed: ${originateReason(msg.get("Reason"))} (Reason ${msg.get("Reason") ?? "?"}, Channel ${msg.get("Channel") ?? "?"})`,
+      `Originate failed: ${why} (Reason ${msg.get("Reason") ?? "?"}, Channel ${msg.get("Channel") ?? "?"})`,
       { action: p.action, actionId: p.id, response: p.response },
     );
     Object.assign(err, { result });
@@ -1118,7 +1154,9 @@ function responseError(p: Pending, msg: AmiMessage): AmiError {
 function originateReason(reason: string | undefined): string {
   switch (reason) {
     case "0":
-      return "no such extension, or the channel could not be created";
+      // Asterisk's Reason 0 means only "failed before being answered": a phone that rejected or
+      // was busy gives it as well as a channel that could not be created.
+      return "the call failed before it was answered (rejected, busy or unreachable, or no such channel or extension)";
     case "1":
       return "hung up";
     case "3":

@@ -124,6 +124,8 @@ export interface AmiDetail {
   complete?: HeaderObject;
   output?: string[];
   originateResponse?: HeaderObject;
+  /** A failed async Originate: the Hangup of the channel it created (its Cause says why). */
+  originateHangup?: HeaderObject;
   agiExec?: HeaderObject;
   agiResult?: AgiResult;
   /** On failure: the error code (ERR_AMI_...). */
@@ -136,6 +138,7 @@ export function detailOf(server: string, result: ActionResult): AmiDetail {
   if (result.complete) d.complete = result.complete.toObject();
   if (result.output) d.output = [...result.output];
   if (result.originateResponse) d.originateResponse = result.originateResponse.toObject();
+  if (result.originateHangup) d.originateHangup = result.originateHangup.toObject();
   if (result.agiExec) d.agiExec = result.agiExec.toObject();
   if (result.agiResult) d.agiResult = { ...result.agiResult };
   return d;

@@ -409,6 +409,65 @@ describe("AMI client", () => {
       assert.equal(result.originateResponse.get("Response"), "Failure");
     });
 
+    it("async Originate failure: Reason 0 explained by the hangup cause of the channel it created, never by another's", async () => {
+      // As Asterisk 22 does when the phone rejects (486 -> cause 17): the originated channel hangs up,
+      // then OriginateResponse Failure with Reason 0 and Uniqueid <unknown>. Layout of sip-internal-noanswer.
+      const hangup = (channel: string, cause: string, text: string): Fields => [
+        ["Event", "Hangup"], ["Privilege", "call,all"], ["Channel", channel], ["ChannelState", "5"], ["ChannelStateDesc", "Ringing"],
+        ["CallerIDNum", "6001"], ["CallerIDName", "Alice"], ["ConnectedLineNum", "100"], ["ConnectedLineName", "Click to call"],
+        ["Language", "en"], ["AccountCode", ""], ["Context", "phones"], ["Exten", ""], ["Priority", "1"],
+        ["Uniqueid", "1796549377.43"], ["Linkedid", "1796549377.43"], ["Cause", cause], ["Cause-txt", text],
+      ];
+      const failure = (id: string, channel: string): Fields => [
+        ["Event", "OriginateResponse"], ["Privilege", "call,all"], ["ActionID", id], ["Response", "Failure"], ["Channel", channel],
+        ["Context", "phones"], ["Exten", "6002"], ["Reason", "0"], ["Uniqueid", "<unknown>"], ["CallerIDNum", "100"], ["CallerIDName", "Click to call"],
+      ];
+      const queued: string[] = [];
+      srv.onAction = (action, s) => {
+        s.respond(action, [["Response", "Success"], ["Message", "Originate successfully queued"]]);
+        queued.push(action.get("ActionID") ?? "");
+      };
+      await ready(h.client);
+      const originate = (channel: string) =>
+        rejection(h.client.send("Originate", { Channel: channel, Context: "phones", Exten: "6002", Priority: 1, CallerID: "Click to call <100>", Async: true }, { waitForResult: true }));
+      const alone = originate("PJSIP/6001");
+      await waitFor(() => queued.length === 1);
+      srv.sessions[0].send(hangup("PJSIP/6001X-00000001", "16", "Normal Clearing")); // another endpoint whose name starts alike
+      srv.sessions[0].send(hangup("PJSIP/6001-00000005", "17", "User busy"));
+      srv.sessions[0].send(failure(queued[0], "PJSIP/6001"));
+      const err = await alone;
+      assert.equal(err.code, "ERR_AMI_ORIGINATE_FAILED");
+      assert.equal(err.message, "Originate failed: PJSIP/6001-00000005 hung up before answering, cause 17 (User busy) (Reason 0, Channel PJSIP/6001)");
+      const result = (err as AmiError & { result: { originateHangup: AmiMessage } }).result;
+      assert.equal(result.originateHangup.get("Cause"), "17");
+
+      // Two Originates to the same phone at once: whose channel hung up cannot be told, so neither claims it.
+      const first = originate("PJSIP/6003");
+      const second = originate("PJSIP/6003");
+      await waitFor(() => queued.length === 3);
+      srv.sessions[0].send(hangup("PJSIP/6003-00000007", "21", "Call Rejected"));
+      srv.sessions[0].send(failure(queued[1], "PJSIP/6003"));
+      srv.sessions[0].send(failure(queued[2], "PJSIP/6003"));
+      for (const e of [await first, await second]) {
+        assert.match(e.message, /^Originate failed: the call failed before it was answered \(rejected, busy or unreachable, or no such channel or extension\) \(Reason 0, Channel PJSIP\/6003\)$/);
+        assert.equal((e as AmiError & { result: { originateHangup?: AmiMessage } }).result.originateHangup, undefined);
+      }
+    });
+
+    it("async Originate failure on a Local channel: the ;1 half (the one Originate created) gives the cause (dial-outcomes order)", async () => {
+      srv.onAction = (action, s) => {
+        const id = action.get("ActionID") ?? "";
+        s.respond(action, [["Response", "Success"], ["Message", "Originate successfully queued"]]);
+        for (const [half, cause] of [[";2", "16"], [";1", "19"]]) {
+          s.send([["Event", "Hangup"], ["Privilege", "call,all"], ["Channel", `Local/610@test-00000066${half}`], ["Uniqueid", "1795664509.205"], ["Linkedid", "1795664509.205"], ["Cause", cause], ["Cause-txt", cause === "19" ? "No user responding" : "Normal Clearing"]]);
+        }
+        s.send([["Event", "OriginateResponse"], ["Privilege", "call,all"], ["ActionID", id], ["Response", "Failure"], ["Channel", "Local/610@test"], ["Reason", "0"], ["Uniqueid", "<unknown>"]]);
+      };
+      await ready(h.client);
+      const err = await rejection(h.client.send("Originate", { Channel: "Local/610@test", Application: "Wait", Data: "10", Async: true }, { waitForResult: true }));
+      assert.match(err.message, /^Originate failed: Local\/610@test-00000066;1 hung up before answering, cause 19 \(No user responding\)/);
+    });
+
     it("AGI waits for the AsyncAGIExec of its CommandID and decodes the result", async () => {
       srv.onAction = (action, s) => {
         if (action.get("Action") !== "AGI") return;
@@ -425,7 +484,7 @@ describe("AMI client", () => {
       await ready(h.client);
       const channel = "Local/200@test-0000003a;2";
       const r = await h.client.send("AGI", { Channel: channel, Command: "GET VARIABLE CHANNEL(name)" }, { waitForResult: true });
-      assert.deepEqual(r.agiResult, { code: 200, result: "1", data: channel, raw: `200 result=1 (${channel})` });
+      assert.deepEqual(r.agiResult, { code: 200, result: "1", data: channel, raw: `200 result=1 (${channel})`, ok: true });
       assert.equal(srv.actions.at(-1)?.get("CommandID"), r.agiExec?.get("CommandId"));
       const bad = await rejection(h.client.send("AGI", { Channel: channel, Command: "NOSUCHAGICOMMAND", CommandID: "cmd-bad" }, { waitForResult: true }));
       assert.equal(bad.code, "ERR_AMI_AGI_FAILED");
