@@ -56,8 +56,14 @@ export interface Dial {
 export interface Transfer {
   kind: "blind" | "attended";
   at: number;
-  /** Blind: the extension transferred to; attended: the other call's Linkedid, when known. */
+  /**
+   * The party transferred to, as a number: blind, the extension dialled (`Extension`); attended,
+   * the number of the party the transferer had consulted (the transfer target's caller ID, or the
+   * transferer's connected line on the consultation call: a DTMF `*2` transfer has no target channel).
+   */
   target?: string;
+  /** Attended: the consultation call's Linkedid, when it was a call of its own (not the call's own). */
+  targetCall?: string;
   result?: string;
 }
 
@@ -316,7 +322,7 @@ export class CallTracker {
         const transfer: Transfer =
           name === "BlindTransfer"
             ? { kind: "blind", at, target: event.get("Extension"), result: event.get("Result") }
-            : { kind: "attended", at, target: event.get("SecondTransfererLinkedid") ?? event.get("TransferTargetLinkedid"), result: event.get("Result") };
+            : attendedTransfer(event, at, call.id);
         call.transfers.push(transfer);
         updates.push({ step: "transfer", call: cloneCall(call), transfer: { ...transfer } });
         break;
@@ -607,4 +613,19 @@ function cloneCall(c: Call): Call {
     transfers: c.transfers.map((t) => ({ ...t })),
     queues: c.queues.map((q) => ({ ...q })),
   };
+}
+
+/** A number from a caller-ID header, unless Asterisk left it unknown. */
+function knownNumber(value: string | undefined): string | undefined {
+  return value === undefined || value === "" || value === "<unknown>" ? undefined : value;
+}
+
+/** An AttendedTransfer as a Transfer of the call `callId`: who it went to, and from which call. */
+function attendedTransfer(event: AmiMessage, at: number, callId: string): Transfer {
+  const transfer: Transfer = { kind: "attended", at, result: event.get("Result") };
+  const target = knownNumber(event.get("TransferTargetCallerIDNum")) ?? knownNumber(event.get("SecondTransfererConnectedLineNum"));
+  if (target !== undefined) transfer.target = target;
+  const other = event.get("SecondTransfererLinkedid") ?? event.get("TransferTargetLinkedid");
+  if (other !== undefined && other !== callId) transfer.targetCall = other;
+  return transfer;
 }

@@ -291,11 +291,11 @@ describe("call tracking", () => {
       OrigTransfererChannel: alice.Channel, OrigTransfererUniqueid: "A.1", OrigTransfererLinkedid: "A.1",
       SecondTransfererChannel: alice2.Channel, SecondTransfererUniqueid: "C.1", SecondTransfererLinkedid: "C.1",
       TransfereeChannel: bob.Channel, TransfereeUniqueid: "A.2", TransfereeLinkedid: "A.1",
-      TransferTargetChannel: carol.Channel, TransferTargetUniqueid: "C.2", TransferTargetLinkedid: "C.1", DestType: "Bridge",
+      TransferTargetChannel: carol.Channel, TransferTargetUniqueid: "C.2", TransferTargetLinkedid: "C.1", TransferTargetCallerIDNum: "6003", DestType: "Bridge",
     });
     const transfer = out.find((u) => u.step === "transfer");
     assert.equal(transfer?.call.id, "A.1");
-    assert.deepEqual([transfer?.transfer?.kind, transfer?.transfer?.target, transfer?.transfer?.result], ["attended", "C.1", "Success"]);
+    assert.deepEqual(transfer?.transfer, { kind: "attended", at: 0, target: "6003", targetCall: "C.1", result: "Success" });
     // Alice's two channels leave; Carol, now talking to Bob, is re-linked to Bob's call.
     f({ Event: "Hangup", ...alice2, Cause: "16" });
     f({ Event: "Hangup", ...alice, Cause: "16" });
@@ -308,6 +308,19 @@ describe("call tracking", () => {
     f({ Event: "Hangup", ...carol, Linkedid: "A.1", Cause: "16" });
     assert.equal(tracker.size, 0);
     assert.equal(out.filter((u) => u.step === "ended" && u.call.id === "A.1").length, 1);
+  });
+
+  it("real SIP phones: a transfer names the party transferred to, blind (REFER) and attended (DTMF *2, no target channel)", () => {
+    // sip-blind-transfer: Alice (6001) calls Bob (6002), Bob REFERs her to 6003.
+    const blind = replay("sip-blind-transfer").updates.filter((u) => u.step === "transfer");
+    assert.deepEqual(blind.map((u) => [u.transfer?.kind, u.transfer?.target, u.transfer?.result, u.call.caller.number]), [["blind", "6003", "Success", "6001"]]);
+    // sip-attended-transfer: Bob consults Carol through *2 (a Local channel inside the same call, so
+    // SecondTransfererLinkedid is the call's own), then hangs up: Alice goes to Carol, 6003.
+    const attended = replay("sip-attended-transfer").updates.filter((u) => u.step === "transfer");
+    assert.equal(attended.length, 1);
+    const t = attended[0].transfer;
+    assert.deepEqual([t?.kind, t?.target, t?.result, t?.targetCall], ["attended", "6003", "Success", undefined]);
+    assert.notEqual(t?.target, attended[0].call.id, "never the call's own id");
   });
 
   it("seeds calls in progress from CoreShowChannels (coreshowchannels-during-call)", () => {
