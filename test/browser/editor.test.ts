@@ -22,6 +22,7 @@ import { CHROMIUM, CHROMIUM_ARGS, httpRequest, NodeRedProcess, PACKAGE, ROOT, SC
 declare const window: any;
 declare const document: any;
 declare const Image: any;
+declare const getComputedStyle: any;
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 /** The node sets as package.json registers them (one type per set in this package). */
@@ -390,6 +391,106 @@ describe("the editor in a real browser (Chromium)", function () {
     noNewErrors("the ami action dialog");
   });
 
+  /**
+   * What is wrong with the layout of the edit dialog open now (the last tray), from the bounding
+   * boxes of its labels and inputs: a row's label not beside its first input (wrapped onto
+   * another line, as the step checkboxes once sat beside "Directions"), a label whose text wraps,
+   * an input, select or label reaching past the dialog's right edge, the option a select shows or
+   * an input's placeholder cut off, an empty editable list taking more than one row's height.
+   */
+  async function layoutProblems(): Promise<string[]> {
+    return page.locator(".red-ui-tray").last().locator(".red-ui-tray-body").evaluate((body: any) => {
+      const problems: string[] = [];
+      const shown = (e: any) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+      const text = (e: any) => (e.textContent ?? "").replace(/\s+/g, " ").trim();
+      const r = (e: any) => e.getBoundingClientRect();
+      const canvas = document.createElement("canvas").getContext("2d");
+      const textWidth = (s: string, e: any) => {
+        const cs = getComputedStyle(e);
+        canvas.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+        return canvas.measureText(s).width;
+      };
+      const room = (e: any) => {
+        const cs = getComputedStyle(e);
+        return e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      };
+      const right = r(body).right;
+      for (const row of Array.from(body.querySelectorAll(".form-row")).filter(shown) as any[]) {
+        // An editable list has its label above it (Node-RED's convention): checked below.
+        if (row.querySelector(".red-ui-editableList")) continue;
+        const label = Array.from(row.children).find((c: any) => c.tagName === "LABEL" && shown(c) && text(c)) as any;
+        if (!label) continue;
+        const name = text(label);
+        if (r(label).height > 26) problems.push(`the label "${name}" wraps (${Math.round(r(label).height)} px high)`);
+        const first = (Array.from(row.querySelectorAll("input:not([type=hidden]), select, textarea")) as any[]).find((c) => shown(c) && !label.contains(c));
+        if (!first) continue;
+        // A checkbox in a label of its own: that label's line.
+        const box = first.type === "checkbox" && first.closest("label") && first.closest("label") !== label ? first.closest("label") : first;
+        const middle = r(label).top + r(label).height / 2;
+        if (middle < r(box).top || middle > r(box).bottom) {
+          problems.push(`"${name}" is not beside its first input (label ${Math.round(r(label).top)}-${Math.round(r(label).bottom)}, input ${Math.round(r(box).top)}-${Math.round(r(box).bottom)})`);
+        }
+      }
+      for (const e of Array.from(body.querySelectorAll("input:not([type=hidden]), select, textarea, label, .red-ui-typedInput-container, button")).filter(shown) as any[]) {
+        const what = e.id ? `#${e.id}` : `${e.tagName.toLowerCase()} "${text(e).slice(0, 40)}"`;
+        if (r(e).right > right + 0.5) problems.push(`${what} reaches past the dialog (${Math.round(r(e).right)} > ${Math.round(right)})`);
+        if (e.tagName === "SELECT" && e.selectedIndex >= 0) {
+          // Chromium draws the dropdown arrow inside the padding box: 20 px of it.
+          const option = text(e.options[e.selectedIndex]);
+          if (textWidth(option, e) > room(e) - 20) problems.push(`${what} cuts its option "${option}" (${Math.round(textWidth(option, e))} px in ${Math.round(room(e) - 20)})`);
+        }
+        if (e.tagName === "INPUT" && e.placeholder && !e.value && textWidth(e.placeholder, e) > room(e)) {
+          problems.push(`${what} cuts its placeholder "${e.placeholder}" (${Math.round(textWidth(e.placeholder, e))} px in ${Math.round(room(e))})`);
+        }
+      }
+      for (const list of Array.from(body.querySelectorAll(".red-ui-editableList")).filter(shown) as any[]) {
+        const items = list.querySelectorAll(".red-ui-editableList-item-content").length;
+        const height = r(list.querySelector(".red-ui-editableList-container") ?? list).height;
+        if (items === 0 && height > 60) problems.push(`an empty list (${list.querySelector("ol")?.id}) is ${Math.round(height)} px high`);
+      }
+      return problems;
+    });
+  }
+
+  it("lays every dialog out at 1280×800: labels beside their inputs, nothing cut, a readable config dialog title", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // Every dialog's problems, then one assertion: all of them in one report.
+    const problems: string[] = [];
+    try {
+      for (const [type, id] of dropped) {
+        await openNode(id);
+        problems.push(...(await layoutProblems()).map((p) => `${type}: ${p}`));
+        if (type === "asterisk-ami-in") {
+          // The server dropdown still shows the server by its name.
+          const option = normalize(await page.locator("#node-input-server option:checked").innerText());
+          if (option !== "simulated PBX") problems.push(`${type}: the server dropdown shows "${option}", not the server's name`);
+          await page.locator("#node-input-btn-server-edit").click();
+          await page.waitForSelector("#node-config-input-host", { state: "visible" });
+          await page.waitForTimeout(300);
+          const title = normalize(await page.locator(".red-ui-tray").last().locator(".red-ui-tray-titlebar").innerText());
+          if (!/Edit Asterisk PBX node$/.test(title)) problems.push(`the config dialog's title is "${title}", not "... Edit Asterisk PBX node"`);
+          for (const tab of ["Connection", "Events", "Advanced"]) {
+            const content = page.locator(`#asterisk-ami-server-tab-${tab.toLowerCase()}`);
+            for (let attempt = 0; !(await content.isVisible()); attempt++) {
+              if (attempt === 3) assert.fail(`the server dialog's ${tab} tab does not open`);
+              await page.locator("#node-config-asterisk-ami-server-tabs .red-ui-tab", { hasText: tab }).locator("a").first().click();
+              await page.waitForTimeout(300);
+            }
+            problems.push(...(await layoutProblems()).map((p) => `asterisk-ami-server, tab ${tab}: ${p}`));
+          }
+          await page.locator("#node-config-dialog-cancel").click();
+          await page.waitForSelector("#node-config-input-host", { state: "detached" });
+        }
+        await page.locator("#node-dialog-cancel").click();
+        await page.waitForSelector(".red-ui-tray", { state: "detached" });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 850 });
+    }
+    assert.deepEqual(problems, [], "the dialogs' layout");
+    noNewErrors("the dialogs' layout");
+  });
+
   it("the help sidebar shows each node's help", async () => {
     for (const t of types) {
       if (t.category === "config") {
@@ -711,6 +812,29 @@ describe("the editor in a real browser (Chromium)", function () {
       const deployed = JSON.parse((await httpRequest(red!.port, "GET", "/flows")).body) as Array<{ z?: string; type: string }>;
       assert.equal(deployed.filter((n) => n.z === tabId).length, expected.length, `${name}: deployed in ${tabId}: ${JSON.stringify(deployed.map((n) => [n.type, n.z]))}`);
       assert.doesNotMatch(red!.output(), /Waiting for missing types/);
+      // Each comment as the info sidebar shows it when selected: its name a one-line heading,
+      // nothing in its text running past the sidebar's edge (a long unbroken word is cut there).
+      await page.evaluate(() => window.RED.sidebar.show("info"));
+      const comments = await page.evaluate((z) => (window as any).RED.nodes.filterNodes({ z, type: "comment" }).map((n: any) => ({ id: n.id, name: n.name })), tabId);
+      for (const c of comments as Array<{ id: string; name: string }>) {
+        await page.evaluate((id) => window.RED.view.select(id), c.id);
+        const info = page.locator(".red-ui-sidebar-info .red-ui-help");
+        await info.filter({ hasText: c.name }).first().waitFor({ state: "visible" });
+        const shown = await info.first().evaluate((help: any) => {
+          const cut = [help, ...Array.from(help.querySelectorAll("*"))]
+            .filter((e: any) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+            .map((e: any) => `${e.tagName} ${e.scrollWidth} > ${e.clientWidth}: ${(e.textContent ?? "").slice(0, 60)}`);
+          // The lines the heading (the comment's name) takes: its text's distinct line tops.
+          const heading = help.querySelector("h1, h2, h3, h4");
+          const range = document.createRange();
+          if (heading) range.selectNodeContents(heading);
+          const lines = heading ? new Set(Array.from(range.getClientRects()).map((q: any) => Math.round(q.top))).size : 0;
+          return { cut, lines };
+        });
+        assert.deepEqual(shown.cut, [], `${name}: the comment "${c.name}" is cut in the info sidebar`);
+        assert.equal(shown.lines, 1, `${name}: the comment's name "${c.name}" takes one line in the info sidebar`);
+      }
+      await page.evaluate(() => window.RED.view.select([]));
       noNewErrors(`importing ${name}`);
     });
   }
