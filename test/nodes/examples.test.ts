@@ -29,6 +29,7 @@ const CORE_NODES: Record<string, unknown> = {
   change: core("function/15-change.js"),
   csv: core("parsers/70-CSV.js"),
   file: core("storage/10-file.js"),
+  "file in": core("storage/10-file.js"),
   "websocket out": core("network/22-websocket.js"),
   function: core("function/10-function.js"),
   switch: core("function/10-switch.js"),
@@ -235,16 +236,36 @@ describe("example flows", function () {
     assert.equal(sent[0].Async, "true");
   });
 
-  it("04 call log: a real call's Hangup events become CSV lines in the file", async () => {
+  /**
+   * A CSV example's header row: written when the file is new, before any line, and not again when
+   * the flow starts over on the file it wrote (a restart or a redeploy).
+   */
+  async function checkHeaderOnce(nodes: Msg[], file: string, header: string): Promise<string[]> {
+    const rows = fs.readFileSync(file, "utf8").trim().split("\n");
+    assert.equal(rows[0], header, "the first row names the columns");
+    assert.equal(rows.filter((r) => r === header).length, 1);
+    await helper.unload();
+    const { flow, creds, modules } = prepare(nodes, pbx, (n) => {
+      if (n.type === "file" || n.type === "file in") n.filename = file;
+    });
+    await helper.load(modules, flow, creds);
+    await sleep(500); // past the start inject (0.1 s) and the read of the existing file
+    const again = fs.readFileSync(file, "utf8").trim().split("\n");
+    assert.deepEqual(again, rows, "started again on its own file: no second header");
+    return rows.slice(1);
+  }
+
+  it("04 call log: a real call's Hangup events become CSV lines in the file, after a header row", async () => {
     const nodes = readExample("04 - call log to CSV.json");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-calllog-"));
     const file = path.join(dir, "call-log.csv");
     const { flow, creds, modules } = prepare(nodes, pbx, (n) => {
-      if (n.type === "file") n.filename = file;
+      if (n.type === "file" || n.type === "file in") n.filename = file;
     });
     await helper.load(modules, flow, creds);
     const lines = collect("d04");
     await waitConnected(serverId(nodes));
+    await sleep(300); // the header check runs 0.1 s after the start (the example's comment says so)
     const caller = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0 });
     caller.connect();
     try {
@@ -254,9 +275,8 @@ describe("example flows", function () {
       await caller.close();
     }
     await sleep(100);
-    const text = fs.readFileSync(file, "utf8");
-    const rows = text.trim().split("\n");
-    assert.ok(rows.length >= 2, text);
+    const rows = await checkHeaderOnce(nodes, file, "Linkedid,Uniqueid,Channel,CallerIDNum,CallerIDName,ConnectedLineNum,Exten,Cause,Cause-txt");
+    assert.ok(rows.length >= 2, rows.join("\n"));
     for (const row of rows) {
       const cols = row.split(",");
       assert.equal(cols.length, 9, row);
@@ -332,6 +352,28 @@ describe("example flows", function () {
     assert.match(String(agi[0].Channel), /^Local\/200@test-/);
   });
 
+  it("07 mini IVR on a PBX without the sound: STREAM FILE's result=-1 is seen as a failure, the script warns and hangs up", async () => {
+    const nodes = readExample("07 - mini IVR with Async AGI.json");
+    const { flow, creds, modules } = prepare(nodes, pbx, (n) => {
+      if (n.id === "f07") n.func = String(n.func).replace("STREAM FILE hello-world", "STREAM FILE no-such-sound");
+    });
+    assert.ok(flow.some((n) => String(n.func ?? "").includes("no-such-sound")));
+    await helper.load(modules, flow, creds);
+    const warnings: string[] = [];
+    const script = helper.getNode("f07");
+    script.warn = (text: unknown) => warnings.push(String(text));
+    const [done, failed] = [collect("d07"), collect("d07b")];
+    const before = pbx.actions.length;
+    await waitConnected(serverId(nodes));
+    helper.getNode("n07").receive({});
+    await waitFor(() => done.length + failed.length > 0, "the IVR to finish", 20000);
+    assert.equal(failed.length, 0, failed[0]?.error?.message);
+    assert.deepEqual(warnings, ['STREAM FILE no-such-sound "": STREAM FILE failed (result=-1): the sound file could not be played (missing from the sounds directory?) or the channel hung up']);
+    const agi = pbx.actions.slice(before).filter((a) => a.action.get("Action") === "AGI").map((a) => a.action.get("Command"));
+    assert.deepEqual(agi, ["ANSWER", 'STREAM FILE no-such-sound ""', "HANGUP"], "hung up right after the failed step");
+    assert.equal(done[0].payload.ok, true, "the HANGUP itself worked");
+  });
+
   // ---- 08-12: calls and presence. Calls are placed as in test/simulator/call-paths.test.ts.
 
   async function dialler(): Promise<AmiClient> {
@@ -392,16 +434,17 @@ describe("example flows", function () {
     assert.match(alerts[0].payload, /^Missed call for 6001 from Lena Hoffmann <\+4930555123>: CANCELLED, rang [\d.]+ s, at \d{4}-\d\d-\d\dT/);
   });
 
-  it("10 call log with durations: one CSV line per ended call, with disposition and times", async () => {
+  it("10 call log with durations: one CSV line per ended call, with disposition and times, after a header row", async () => {
     const nodes = readExample("10 - call log with durations.json");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-calls-log-"));
     const file = path.join(dir, "calls.csv");
     const { flow, creds, modules } = prepare(nodes, pbx, (n) => {
-      if (n.type === "file") n.filename = file;
+      if (n.type === "file" || n.type === "file in") n.filename = file;
     });
     await helper.load(modules, flow, creds);
     const lines = collect("d10");
     await waitConnected(serverId(nodes));
+    await sleep(300); // the header check runs 0.1 s after the start
     const c = await dialler();
     try {
       await place(c, "Local/4930123400@from-pstn");
@@ -411,7 +454,7 @@ describe("example flows", function () {
     } finally {
       await c.close();
     }
-    const rows = fs.readFileSync(file, "utf8").trim().split("\n").map((r) => r.split(","));
+    const rows = (await checkHeaderOnce(nodes, file, "start,callId,direction,callerNumber,callerName,callee,answeredBy,disposition,ringTime,talkTime,totalTime")).map((r) => r.split(","));
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(rows.length, 2, "one line per call, not per channel");
     const byCaller = Object.fromEntries(rows.map((r) => [r[3], r]));
@@ -497,6 +540,9 @@ describe("example flows", function () {
       // What the flow hands to mqtt out: the topics and the retain flag the change nodes set.
       const topics = published.map((m) => m.topic);
       for (const t of ["pbx/PBX/Newchannel", "pbx/PBX/DialBegin", "pbx/PBX/Hangup", "pbx/PBX/calls/answered", "pbx/PBX/presence/6002"]) assert.ok(topics.includes(t), `${t} in ${[...new Set(topics)].join(" ")}`);
+      // The events people build on, not the PBX's chatter (VarSet was half of a real SIP call's messages).
+      const chatter = topics.filter((t) => /^pbx\/PBX\/(VarSet|Newexten|RTCPSent|RTCPReceived|DeviceStateChange|ExtensionStatus)$/.test(t));
+      assert.deepEqual(chatter, [], "no chatter bridged by default");
       assert.deepEqual(topics.filter((t) => t.startsWith("pbx/PBX/calls/")), ["pbx/PBX/calls/ringing", "pbx/PBX/calls/ringing", "pbx/PBX/calls/answered", "pbx/PBX/calls/ended"]);
       assert.ok(published.filter(isPresence).every((m) => m.retain === true), "presence is handed over retained");
       assert.ok(published.filter((m) => !isPresence(m)).every((m) => m.retain === false), "events and calls are handed over not retained");
