@@ -10,11 +10,21 @@ import { FilterError } from "./event-filter";
 
 export const CALL_STEPS: readonly CallStep[] = ["ringing", "answered", "ended", "hold", "unhold", "transfer"];
 export const DIRECTIONS: readonly Direction[] = ["inbound", "outbound", "internal"];
+/**
+ * Which part the watched extensions play in a call: any (caller, a party rung or dialled, who
+ * answered, a leg), called (rung, dialled or answered: the calls that came to them), caller (the
+ * calls they made). An Originate's first leg (click-to-call ringing the agent's own phone first)
+ * is the caller's side: 6001's click-to-call is a call 6001 made, never one that came to 6001.
+ */
+export const EXTENSION_ROLES = ["any", "called", "caller"] as const;
+export type ExtensionRole = (typeof EXTENSION_ROLES)[number];
 export const PRESENCE_STATES: readonly PresenceState[] = ["idle", "in use", "busy", "ringing", "on hold", "unavailable", "unknown"];
 
 export interface CallFilterSpec {
   /** Extensions ("6001", "60*"), a list or a comma/space separated string. Empty: every call. */
   extensions?: readonly string[] | string;
+  /** The part the extensions play (EXTENSION_ROLES); empty: any. */
+  extensionRole?: string;
   /** Empty: every direction. */
   directions?: readonly string[] | string;
   /** Empty: every step. */
@@ -89,11 +99,16 @@ export function compileCallFilter(spec: CallFilterSpec): CallFilter {
   const steps = oneOf(spec.steps, CALL_STEPS, "step");
   const directionOf = directionRule(spec.inboundContexts, spec.trunkChannels, spec.externalDigits);
 
+  const role = oneOf(spec.extensionRole, EXTENSION_ROLES, "extension role");
+  const any = !role || role.has("any");
+  const partyMatches = (p: { number?: string; channel?: string } | undefined): boolean => !!p && !!ext && (ext(p.number) || ext(endpointOf(p.channel)));
+  const isCaller = (call: Call): boolean => partyMatches(call.caller);
+  const isCalled = (call: Call): boolean =>
+    partyMatches(call.callee) || partyMatches(call.answeredBy) || (!!ext && call.dials.some((d) => ext(d.callee.number) || ext(endpointOf(d.to))));
   const callHasExtension = (call: Call): boolean => {
     if (!ext) return true;
-    const parties = [call.caller, call.callee, call.answeredBy];
-    if (parties.some((p) => p && (ext(p.number) || ext(endpointOf(p.channel))))) return true;
-    if (call.dials.some((d) => ext(d.callee.number) || ext(endpointOf(d.to)))) return true;
+    if (!any) return role?.has("called") ? isCalled(call) : isCaller(call);
+    if (isCaller(call) || isCalled(call)) return true;
     return call.legs.some((l) => ext(endpointOf(l.channel)));
   };
   const watches = (call: Call): boolean => callHasExtension(call) && (!directions || directions.has(directionOf(call)));
@@ -111,7 +126,8 @@ export function compileCallFilter(spec: CallFilterSpec): CallFilter {
       if (!ext) return true;
       // "ringing" is one step per party rung (a ring group rings several phones): a node watching
       // 6001 wants the one where 6001 rings, not 6002's, nor the phone 6001 itself calls.
-      if (u.step === "ringing" && u.dial) return ext(u.dial.callee.number) || ext(endpointOf(u.dial.to));
+      // As caller, the ringing steps are those of the calls the extension makes (the other end rings).
+      if (u.step === "ringing" && u.dial) return any || role?.has("called") ? ext(u.dial.callee.number) || ext(endpointOf(u.dial.to)) : isCaller(u.call);
       return callHasExtension(u.call);
     },
   };

@@ -6,6 +6,7 @@ import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
 import * as net from "node:net";
 import * as mqtt from "mqtt";
+import { startCapturePbx } from "../helpers/capture-pbx";
 import { ADMIN, Msg, ROOT, amiNodes, collect, helper, sleep, waitConnected, waitFor } from "./harness";
 
 /**
@@ -286,34 +287,55 @@ describe("example flows", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("05 call pop-up: DialBegin/Newchannel for 6001 pushed to a websocket client", async () => {
+  /** Loads example 05 against real SIP phone calls played back, and returns the pop-ups a browser got. */
+  async function popupsFor(capture: string, extension = "6001"): Promise<Msg[]> {
     const nodes = readExample("05 - call pop-up over websocket.json");
-    const { flow, creds, modules } = prepare(nodes, pbx);
-    await helper.load(modules, flow, creds);
-    const popups = collect("d05");
-    await waitConnected(serverId(nodes));
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const WebSocket = require("ws");
-    const url = helper.url().replace(/^http/, "ws") + "/ws/asterisk-callpop";
-    const ws = new WebSocket(url);
-    const received: Msg[] = [];
-    ws.on("message", (data: Buffer) => received.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => {
-      ws.once("open", resolve);
-      ws.once("error", reject);
-    });
+    const sip = await startCapturePbx(capture);
     try {
-      pbx.emitEvent({ Event: "DialBegin", Channel: "PJSIP/trunk-00000001", CallerIDNum: "004930123456", CallerIDName: "Alice", Linkedid: "1795664509.1", DestChannel: "PJSIP/6001-00000002", DestExten: "6001" });
-      pbx.emitEvent({ Event: "DialBegin", Channel: "PJSIP/trunk-00000003", CallerIDNum: "555", CallerIDName: "Bob", Linkedid: "1795664509.3", DestChannel: "PJSIP/6002-00000004", DestExten: "6002" });
-      pbx.emitEvent({ Event: "Newchannel", Channel: "PJSIP/trunk-00000005", CallerIDNum: "777", CallerIDName: "Carol", Exten: "6001", Linkedid: "1795664509.5" });
-      await waitFor(() => received.length === 2, "two pop-ups on the websocket");
+      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx, (n) => {
+        // What a user changes for another phone: the condition, and the extension the pop-up names.
+        if (n.type === "asterisk-ami-in") for (const c of n.conditions as Msg[]) {
+          if (c.field === "DestChannel") c.value = `^PJSIP/${extension}-`;
+          if (c.field === "Exten") c.value = extension;
+        }
+        if (n.type === "change") for (const r of n.rules as Msg[]) r.to = String(r.to).replace('"extension": "6001"', `"extension": "${extension}"`);
+      });
+      await helper.load(modules, flow, creds);
+      await waitConnected(serverId(nodes));
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const WebSocket = require("ws");
+      const ws = new WebSocket(helper.url().replace(/^http/, "ws") + "/ws/asterisk-callpop");
+      const received: Msg[] = [];
+      ws.on("message", (data: Buffer) => received.push(JSON.parse(String(data))));
+      await new Promise((resolve, reject) => {
+        ws.once("open", resolve);
+        ws.once("error", reject);
+      });
+      try {
+        await sip.play(capture);
+        await sleep(200);
+      } finally {
+        ws.close();
+      }
+      await helper.unload();
+      return received;
     } finally {
-      ws.close();
+      await sip.close();
     }
-    assert.deepEqual(received.map((p) => [p.event, p.callerNum, p.callerName]), [["DialBegin", "004930123456", "Alice"], ["Newchannel", "777", "Carol"]]);
-    assert.equal(received[0].channel, "PJSIP/6001-00000002");
-    assert.equal(received[0].server, "PBX");
-    assert.equal(popups.length, 2);
+  }
+
+  it("05 call pop-up on real SIP calls: one pop-up, with the caller, when the phone rings; none for the calls it makes", async () => {
+    // sip-internal-answered: Alice (6001) calls Bob (6002). Bob's phone pops up once (the example
+    // used to pop twice: from Alice's own Newchannel for exten 6002, and from the DialBegin).
+    const bob = await popupsFor("sip-internal-answered", "6002");
+    assert.deepEqual(bob.map((p) => [p.event, p.callerNum, p.callerName, p.extension]), [["DialBegin", "6001", "Alice", "6002"]]);
+    assert.match(bob[0].channel, /^PJSIP\/6002-/);
+    assert.equal(bob[0].server, "PBX");
+    assert.deepEqual(await popupsFor("sip-internal-answered"), [], "Alice made the call: no pop-up for 6001");
+    // sip-ringgroup-inbound: the provider's caller rings 6001 and 6002.
+    const inbound = await popupsFor("sip-ringgroup-inbound");
+    assert.deepEqual(inbound.map((p) => [p.callerNum, p.callerName]), [["+4930123456", "Outside Caller"]]);
+    assert.deepEqual(await popupsFor("sip-queue-answered"), [], "6001 called the queue");
   });
 
   it("06 queue status table: QueueStatus list becomes one row per queue", async () => {
@@ -406,6 +428,41 @@ describe("example flows", function () {
     assert.equal(steps.length, 1, "the calls node let only 6001's ringing through");
     assert.deepEqual(notes[0].payload, { extension: "6001", number: "+4930555123", name: "Lena Hoffmann", callId: notes[0].payload.callId, direction: "inbound" });
     assert.equal(notes[0].topic, "Call for 6001 from Lena Hoffmann <+4930555123>");
+  });
+
+  /** Example 09 for `extension` on real SIP calls played back: the alerts it raised. */
+  async function missedCallAlerts(capture: string, extension = "6001"): Promise<string[]> {
+    const nodes = readExample("09 - missed-call alert.json");
+    const sip = await startCapturePbx(capture);
+    try {
+      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx, (n) => {
+        // What a user changes for another phone: the extension watched, and the one the alert names.
+        if (n.type === "asterisk-ami-calls") n.extensions = [extension];
+        if (n.type === "change") for (const r of n.rules as Msg[]) r.to = String(r.to).replace("Missed call for 6001", `Missed call for ${extension}`);
+      });
+      await helper.load(modules, flow, creds);
+      const alerts = collect("d09");
+      await waitConnected(serverId(nodes));
+      await sleep(100); // the tracker's CoreShowChannels at connect
+      await sip.play(capture);
+      await sleep(200);
+      await helper.unload();
+      return alerts.map((a) => String(a.payload));
+    } finally {
+      await sip.close();
+    }
+  }
+
+  it("09 missed-call alert on real SIP calls: only calls that rang the extension, never the calls it made", async () => {
+    // sip-internal-noanswer: Alice (6001) calls Bob (6002), nobody answers. Bob missed a call; Alice did not.
+    assert.deepEqual(await missedCallAlerts("sip-internal-noanswer"), [], "6001 made the call");
+    const bob = await missedCallAlerts("sip-internal-noanswer", "6002");
+    assert.equal(bob.length, 1, bob.join("\n"));
+    assert.match(bob[0], /^Missed call for 6002 from Alice <6001>: NO ANSWER, rang [\d.]+ s, at /);
+    // sip-queue-answered: Alice calls queue 700, Bob and Carol ring, Carol answers: nobody missed it.
+    for (const ext of ["6001", "6002", "6003"]) assert.deepEqual(await missedCallAlerts("sip-queue-answered", ext), [], ext);
+    // sip-ringgroup-inbound: 6001 and 6002 ring, 6002 answers: answered by a colleague, not missed.
+    assert.deepEqual(await missedCallAlerts("sip-ringgroup-inbound"), []);
   });
 
   it("09 missed-call alert: a caller who gives up while 6001 rings is an alert, an answered call is not", async () => {

@@ -92,9 +92,13 @@ describe("npm start", function () {
     assert.ok(topics.length > 0, `no event reached the debug sidebar in 15 s:\n${out}`);
 
     const until2 = Date.now() + 15_000;
-    while (!fs.existsSync(path.join(userDir, "calls.csv")) && Date.now() < until2) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(fs.existsSync(path.join(userDir, "calls.csv")), "the demo's call log (one line per ended call) is written in the user dir");
-    assert.match(fs.readFileSync(path.join(userDir, "calls.csv"), "utf8"), /,(ANSWERED|NO ANSWER|BUSY|CANCELLED|FAILED),/);
+    const log = path.join(userDir, "calls.csv");
+    const rows = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []);
+    while (rows().length < 2 && Date.now() < until2) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(fs.existsSync(log), "the demo's call log (one line per ended call) is written in the user dir");
+    const [header, first] = rows();
+    assert.equal(header, "start,callId,direction,callerNumber,callerName,callee,answeredBy,disposition,ringTime,talkTime,totalTime", "a header row first");
+    assert.match(first ?? "", /,(ANSWERED|NO ANSWER|BUSY|CANCELLED|FAILED),/, "then the calls");
     assert.ok(!fs.existsSync(path.join(ROOT, "calls.csv")), "nothing is written into the repository");
 
     const credentials = fs.readFileSync(path.join(userDir, "flows_cred.json"), "utf8");
