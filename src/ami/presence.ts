@@ -37,6 +37,19 @@ export type Presence = ExtensionPresence | DevicePresence;
 export const PRESENCE_EVENTS = ["ExtensionStatus", "DeviceStateChange"] as const;
 
 /**
+ * Devices that are not a person's phone: a Local channel's device (`Local/6001@phones`, one per
+ * number dialled through the dialplan: a PBX running for weeks announces thousands) and a queue's
+ * pseudo-devices (`Queue:sipq_avail`, `Queue:sipq_pause_PJSIP/6002`). Presence leaves them out;
+ * an "ami in" node for DeviceStateChange still sees them.
+ */
+export function isPersonDevice(device: string): boolean {
+  return device !== "" && !/^(Local\/|Queue:)/i.test(device);
+}
+
+/** At most this many entries by default: far above any office's hints and phones, yet bounded. */
+export const DEFAULT_MAX_PRESENCE_ENTRIES = 10_000;
+
+/**
  * ExtensionStatus Status is a bit mask (ast_extension_states): 1 in use, 2 busy, 4 unavailable,
  * 8 ringing, 16 on hold; -1 and -2 mean the hint went away. Ringing wins over in use (a second
  * call ringing on a busy phone), on hold over in use.
@@ -101,9 +114,17 @@ export interface PresenceChange {
 export class PresenceTracker {
   private readonly entries = new Map<string, Presence>();
   private readonly now: () => number;
+  private readonly maxEntries: number;
+  /** Entries not kept because the bound was reached with nothing idle to let go. */
+  dropped = 0;
 
-  constructor(options: { now?: () => number } = {}) {
+  /**
+   * maxEntries bounds memory over weeks of uptime: past it, a new entry replaces the device that
+   * has been idle (or unknown, unavailable) the longest; extensions (hints) are never let go.
+   */
+  constructor(options: { now?: () => number; maxEntries?: number } = {}) {
     this.now = options.now ?? Date.now;
+    this.maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_MAX_PRESENCE_ENTRIES);
   }
 
   get size(): number {
@@ -139,7 +160,9 @@ export class PresenceTracker {
       };
     } else if (name === "DeviceStateChange") {
       const raw = event.get("State") ?? "";
-      next = { kind: "device", id: event.get("Device") ?? "", state: deviceState(raw), raw, changedAt: this.now() };
+      const device = event.get("Device") ?? "";
+      if (!isPersonDevice(device)) return undefined;
+      next = { kind: "device", id: device, state: deviceState(raw), raw, changedAt: this.now() };
     }
     if (!next) return undefined;
     const key = `${next.kind}:${next.id}`;
@@ -150,8 +173,24 @@ export class PresenceTracker {
       return prev ? { presence: next, previous: prev.state } : undefined;
     }
     if (prev && prev.state === next.state && sameRaw(prev, next)) return undefined;
+    if (!prev && this.entries.size >= this.maxEntries && !this.makeRoom()) {
+      this.dropped++;
+      return undefined;
+    }
     this.entries.set(key, next);
     return { presence: { ...next }, previous: prev?.state };
+  }
+
+  /** Lets go of the device idle (or unknown, unavailable) the longest; false when there is none. */
+  private makeRoom(): boolean {
+    let oldest: [string, Presence] | undefined;
+    for (const entry of this.entries) {
+      const p = entry[1];
+      if (p.kind !== "device" || p.state === "in use" || p.state === "busy" || p.state === "ringing" || p.state === "on hold") continue;
+      if (!oldest || p.changedAt < oldest[1].changedAt) oldest = entry;
+    }
+    if (oldest) this.entries.delete(oldest[0]);
+    return oldest !== undefined;
   }
 
   /** Replaces everything with the items of ExtensionStateList and DeviceStateList. */

@@ -59,7 +59,7 @@ export interface PresenceTracking {
 export function trackPresence(
   client: AmiClient,
   onChange: (change: PresenceChange) => void,
-  options: { onError?: (err: Error) => void; now?: () => number } = {},
+  options: { onError?: (err: Error) => void; now?: () => number; maxEntries?: number } = {},
 ): PresenceTracking {
   const tracker = new PresenceTracker(options);
   const seeder = new Seeder<AmiMessage>(

@@ -166,8 +166,17 @@ function directionRule(contexts: unknown, trunks: unknown, digits: unknown): (ca
 export type PresenceKind = "extension" | "device" | "both";
 
 export interface PresenceFilterSpec {
-  /** Extensions ("6001", "60*"): an extension's number, or a device's endpoint ("Custom:6001", "PJSIP/6001"). */
+  /**
+   * Extensions ("6001", "60*", "6001@phones"): an extension's number, or its number@context, or a
+   * device's endpoint ("Custom:6001", "PJSIP/6001").
+   */
   extensions?: readonly string[] | string;
+  /**
+   * Dialplan contexts of the extensions watched ("phones", "from-internal", "*-internal"); empty:
+   * every context. A PBX often has a hint for 6001 in more than one context: each is its own entry
+   * (id "6001@phones"), and this picks the ones meant. Devices have no context: not filtered by it.
+   */
+  contexts?: readonly string[] | string;
   /** extension (hints, the default), device, or both. */
   kind?: string;
   /** Changes to these states only (empty: every change); the snapshot is not filtered by state. */
@@ -181,6 +190,7 @@ export interface PresenceFilter {
 
 export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter {
   const ext = extensionMatcher(spec.extensions);
+  const context = extensionMatcher(spec.contexts);
   const kind: PresenceKind = spec.kind === "device" || spec.kind === "both" ? spec.kind : "extension";
   // States contain spaces ("in use"): only an array (the editor's checkboxes) or commas separate them.
   const rawStates = Array.isArray(spec.states) ? spec.states : typeof spec.states === "string" ? spec.states.split(",") : [];
@@ -191,8 +201,9 @@ export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter 
   );
   const watches = (p: Presence): boolean => {
     if (kind !== "both" && p.kind !== kind) return false;
+    if (p.kind === "extension" && context && !context(p.context)) return false;
     if (!ext) return true;
-    return p.kind === "extension" ? ext(p.exten) : ext(endpointOf(p.id));
+    return p.kind === "extension" ? ext(p.exten) || ext(p.id) : ext(endpointOf(p.id));
   };
   return {
     watches,

@@ -72,6 +72,10 @@ describe("ami presence node", function () {
     await helper.load(nodes, flow, { s1: ADMIN });
     const [got, gotB] = [collect("out"), collect("out-b")];
     await waitConnected("s1");
+    // A phone's device, and the device of a Local channel (one per number dialled): only the phone is presence.
+    pbx.emitEvent({ Event: "DeviceStateChange", Device: "PJSIP/6001", State: "INUSE" });
+    pbx.emitEvent({ Event: "DeviceStateChange", Device: "Local/4930123400@from-pstn", State: "INUSE" });
+    await sleep(100);
     helper.getNode("a").receive({ topic: "panel", keep: true });
     helper.getNode("b").receive({});
     await waitFor(() => got.some((m) => m.topic === "panel") && gotB.some((m) => Array.isArray(m.payload)), "the snapshots");
@@ -80,7 +84,9 @@ describe("ami presence node", function () {
     assert.deepEqual(snap.payload.map((p: Msg) => [p.id, p.state]), [["6001@test", "idle"], ["6002@test", "idle"]]);
     assert.deepEqual(snap.ami, { server: `127.0.0.1:${pbx.port}`, snapshot: "presence", count: 2, connected: true });
     const both = gotB.find((m) => Array.isArray(m.payload)) as Msg;
-    assert.ok(both.payload.some((p: Msg) => p.kind === "device" && p.id === "Queue:supportq_avail"), "devices too");
+    const devices = both.payload.filter((p: Msg) => p.kind === "device").map((p: Msg) => p.id);
+    assert.ok(devices.includes("PJSIP/6001"), `devices too: ${devices.join(", ")}`);
+    assert.deepEqual(devices.filter((id: string) => /^(Local\/|Queue:)/.test(id)), [], `a person's devices, not a queue's nor a Local channel's: ${devices.join(", ")}`);
     const lists = (name: string) => pbx.actions.filter((x) => x.action.get("Action") === name).length;
     assert.deepEqual([lists("ExtensionStateList"), lists("DeviceStateList")], [1, 1], "one seeding for two nodes");
     const connection = connectionOf("s1");

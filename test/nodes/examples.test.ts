@@ -524,7 +524,31 @@ describe("example flows", function () {
     assert.deepEqual([missed[5], missed[6], missed[7], missed[9]], ["6004", "", "NO ANSWER", "0"]);
   });
 
-  it("11 presence panel: the snapshot and then each change, one object keyed by extension", async () => {
+  it("11 presence panel on real SIP phones: 6001@phones and 6001@test are two entries; the call moves the phones' ones", async () => {
+    const nodes = readExample("11 - presence panel data.json");
+    const sip = await startCapturePbx("sip-presence");
+    try {
+      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx);
+      await helper.load(modules, flow, creds);
+      const panels = collect("d11");
+      await waitConnected(serverId(nodes));
+      helper.getNode("k11").receive({});
+      const last = () => panels[panels.length - 1]?.payload;
+      await waitFor(() => last() && Object.keys(last()).length === 5, "the panel from the snapshot (ExtensionStateList as this PBX answered it)");
+      assert.deepEqual(Object.keys(last()).sort(), ["6001@phones", "6001@test", "6002@phones", "6002@test", "6003@phones"]);
+      await sip.play("sip-presence");
+      await sleep(200);
+      const history = (id: string) => panels.map((m) => m.payload[id]?.state).filter((st, i, a) => st !== a[i - 1]);
+      assert.deepEqual(history("6002@phones"), ["idle", "ringing", "in use", "idle"]);
+      assert.deepEqual(history("6001@phones"), ["idle", "in use", "idle"]);
+      assert.deepEqual([history("6001@test"), history("6002@test")], [["idle"], ["idle"]], "the Custom: hints never overwrite the phones'");
+    } finally {
+      await helper.unload();
+      await sip.close();
+    }
+  });
+
+  it("11 presence panel: the snapshot and then each change, one object keyed by extension@context", async () => {
     const nodes = readExample("11 - presence panel data.json");
     const { flow, creds, modules } = prepare(nodes, pbx);
     await helper.load(modules, flow, creds);
@@ -532,19 +556,21 @@ describe("example flows", function () {
     await waitConnected(serverId(nodes));
     helper.getNode("k11").receive({});
     const last = () => panels[panels.length - 1]?.payload;
-    await waitFor(() => last()?.["6001"]?.state === "idle" && last()?.["6002"]?.state === "idle", "the panel from the snapshot");
-    assert.deepEqual(Object.keys(last()).sort(), ["6001", "6002"]);
-    assert.equal(typeof last()["6001"].since, "number");
+    await waitFor(() => last()?.["6001@test"]?.state === "idle" && last()?.["6002@test"]?.state === "idle", "the panel from the snapshot");
+    assert.deepEqual(Object.keys(last()).sort(), ["6001@test", "6002@test"]);
+    // (through JSON: the function node builds the object in its own realm)
+    assert.deepEqual(JSON.parse(JSON.stringify(last()["6001@test"])), { exten: "6001", context: "test", state: "idle", since: last()["6001@test"].since });
+    assert.equal(typeof last()["6001@test"].since, "number");
     const c = await dialler();
     try {
       await place(c, "Local/6001@phones", { talk: 10 });
-      await waitFor(() => last()["6001"].state === "in use", "6001 in use on the panel");
-      assert.equal(last()["6002"].state, "idle", "the other extensions stay in the object");
-      await waitFor(() => last()["6001"].state === "idle", "6001 idle again", 8000);
+      await waitFor(() => last()["6001@test"].state === "in use", "6001 in use on the panel");
+      assert.equal(last()["6002@test"].state, "idle", "the other extensions stay in the object");
+      await waitFor(() => last()["6001@test"].state === "idle", "6001 idle again", 8000);
     } finally {
       await c.close();
     }
-    const seen = panels.map((m) => m.payload["6001"]?.state).filter((s, i, a) => s !== a[i - 1]);
+    const seen = panels.map((m) => m.payload["6001@test"]?.state).filter((s, i, a) => s !== a[i - 1]);
     assert.deepEqual(seen.slice(-4), ["idle", "ringing", "in use", "idle"]);
   });
 
@@ -563,7 +589,7 @@ describe("example flows", function () {
       // (moscajs/aedes#955, #994). With one subscriber on pbx/# the presence changes went missing.
       const events = await subscribe(broker.port, ["pbx/PBX/+", "pbx/PBX/calls/+"]);
       clients.push(events);
-      const presence = await subscribe(broker.port, ["pbx/PBX/presence/+"]);
+      const presence = await subscribe(broker.port, ["pbx/PBX/presence/#"]);
       clients.push(presence);
       await helper.load(modules, flow, creds);
       const published = collect("m12"); // what the mqtt out node is given
@@ -574,7 +600,8 @@ describe("example flows", function () {
       // The start (session events, the presence snapshot) may come before that: count from a quiet point.
       await settled(() => published.length + broker.received.length, "the flow's output at start");
       const [p0, b0] = [published.length, broker.received.length];
-      const states = (x: string) => presence.got.filter((m) => m.topic === `pbx/PBX/presence/${x}`).map((m) => json(m).state);
+      // The lab's hints are in context "test": pbx/<server>/presence/<context>/<exten>.
+      const states = (x: string) => presence.got.filter((m) => m.topic === `pbx/PBX/presence/test/${x}`).map((m) => json(m).state);
       const c = await dialler();
       try {
         await place(c, "Local/4930123400@from-pstn");
@@ -596,7 +623,7 @@ describe("example flows", function () {
 
       // What the flow hands to mqtt out: the topics and the retain flag the change nodes set.
       const topics = published.map((m) => m.topic);
-      for (const t of ["pbx/PBX/Newchannel", "pbx/PBX/DialBegin", "pbx/PBX/Hangup", "pbx/PBX/calls/answered", "pbx/PBX/presence/6002"]) assert.ok(topics.includes(t), `${t} in ${[...new Set(topics)].join(" ")}`);
+      for (const t of ["pbx/PBX/Newchannel", "pbx/PBX/DialBegin", "pbx/PBX/Hangup", "pbx/PBX/calls/answered", "pbx/PBX/presence/test/6002"]) assert.ok(topics.includes(t), `${t} in ${[...new Set(topics)].join(" ")}`);
       // The events people build on, not the PBX's chatter (VarSet was half of a real SIP call's messages).
       const chatter = topics.filter((t) => /^pbx\/PBX\/(VarSet|Newexten|RTCPSent|RTCPReceived|DeviceStateChange|ExtensionStatus)$/.test(t));
       assert.deepEqual(chatter, [], "no chatter bridged by default");
@@ -629,13 +656,13 @@ describe("example flows", function () {
       // last state of each extension, retain flag set), and nothing of the events or calls.
       const late = await subscribe(broker.port, ["pbx/#"]);
       clients.push(late);
-      await waitFor(() => ["6001", "6002"].every((x) => late.got.some((m) => m.topic === `pbx/PBX/presence/${x}`)), "the retained presence of 6001 and 6002 at a subscriber that connected afterwards");
+      await waitFor(() => ["6001", "6002"].every((x) => late.got.some((m) => m.topic === `pbx/PBX/presence/test/${x}`)), "the retained presence of 6001 and 6002 at a subscriber that connected afterwards");
       await sleep(200);
-      assert.deepEqual(late.got.map((m) => m.topic).sort(), ["pbx/PBX/presence/6001", "pbx/PBX/presence/6002"], "only presence is retained, one message per extension");
+      assert.deepEqual(late.got.map((m) => m.topic).sort(), ["pbx/PBX/presence/test/6001", "pbx/PBX/presence/test/6002"], "only presence is retained, one message per extension@context");
       for (const m of late.got) {
         assert.equal(m.retain, true, `${m.topic} arrives flagged retained`);
         const p = json(m);
-        assert.deepEqual([p.kind, p.exten, p.state], ["extension", m.topic.split("/").pop(), "idle"], `${m.topic} carries the extension's current state`);
+        assert.deepEqual([p.kind, p.context, p.exten, p.state], ["extension", ...m.topic.split("/").slice(-2), "idle"], `${m.topic} carries the extension's current state`);
       }
     } finally {
       for (const s of clients) await s.end();
