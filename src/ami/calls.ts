@@ -83,6 +83,14 @@ export interface Call {
   caller: Party;
   /** The party dialled first (the callee as the caller meant it). */
   callee?: Party;
+  /**
+   * Placed by an Originate (click-to-call): Asterisk rang the Originate's Channel first, and once
+   * it picked up dialled the callee from it. Whoever that phone belongs to places the call: when it
+   * is a device (PJSIP/6001, not a Local channel), the caller is its endpoint (6001, no name known),
+   * not the Originate's CallerID (only what that phone displays). It is not a call to that phone:
+   * no ringing step, no dial, never its missed call.
+   */
+  originated?: boolean;
   /** Who answered: the dialled party that answered, or undefined when only the PBX answered. */
   answeredBy?: Party;
   legs: Leg[];
@@ -261,7 +269,14 @@ export class CallTracker {
       case "DialBegin": {
         const from = event.get("Channel");
         const call = this.callOf(event, at, "Dest");
-        if (!call || from === undefined) break; // an originate placing its first leg: no party rings
+        if (!call) break;
+        if (from === undefined) {
+          // An Originate placing its first leg: no party is dialled; its phone's owner is the caller.
+          call.originated = true;
+          const first = call.legs.find((l) => isFirstLeg(call, l));
+          if (first) this.refreshCaller(call, first);
+          break;
+        }
         call.lastEventAt = at;
         // The dialled party's name is not in DialBegin: the destination channel carries the
         // caller's ID (what the phone displays), so only the number is known here.
@@ -489,7 +504,11 @@ export class CallTracker {
   }
 
   private refreshCaller(call: Call, leg: Leg): void {
-    call.caller = { number: leg.callerNumber, name: leg.callerName, channel: leg.channel, uniqueid: leg.uniqueid };
+    const device = call.originated ? deviceEndpoint(leg.channel) : undefined;
+    call.caller =
+      device !== undefined
+        ? { number: device, channel: leg.channel, uniqueid: leg.uniqueid }
+        : { number: leg.callerNumber, name: leg.callerName, channel: leg.channel, uniqueid: leg.uniqueid };
     call.direction = this.direction(call);
   }
 
@@ -525,6 +544,12 @@ export class CallTracker {
   private direction(call: Call): Direction {
     return callDirection(call, this.rules);
   }
+}
+
+/** The endpoint of a device's channel ("PJSIP/6001-00000005" → "6001"); undefined for a Local channel. */
+function deviceEndpoint(channel: string): string | undefined {
+  const m = /^(?!Local\/)[A-Za-z0-9_]+\/([^/@;]+?)(?:-[0-9a-f]{8})?$/i.exec(channel);
+  return m ? m[1] : undefined;
 }
 
 function isFirstLeg(call: Call, leg: Leg): boolean {

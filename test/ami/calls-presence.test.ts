@@ -4,6 +4,7 @@ import { AmiMessage } from "../../src/ami/message";
 import { AmiFramer, parseFrame } from "../../src/ami/parser";
 import { PresenceChange, PresenceTracker } from "../../src/ami/presence";
 import { readJsonl } from "../helpers/captures";
+import { compileCallFilter } from "../../src/node-red/call-filter";
 
 /** The messages of a capture with the time (ms since the scenario began) each arrived at. */
 function timedMessages(name: string): Array<{ t: number; msg: AmiMessage }> {
@@ -308,6 +309,36 @@ describe("call tracking", () => {
     f({ Event: "Hangup", ...carol, Linkedid: "A.1", Cause: "16" });
     assert.equal(tracker.size, 0);
     assert.equal(out.filter((u) => u.step === "ended" && u.call.id === "A.1").length, 1);
+  });
+
+  it("click-to-call (an Originate to PJSIP/6001): 6001 places the call to the number; it is not a call to 6001", () => {
+    // The layout of dial-outcomes' Originate (a DialBegin with no calling Channel for the first
+    // leg), with a PJSIP phone as the Originate's Channel and the CallerID the click-to-call example sets.
+    const tracker = new CallTracker({ now: () => 0 });
+    const out: CallUpdate[] = [];
+    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
+    const agent = { Channel: "PJSIP/6001-00000005", Uniqueid: "7.1", Linkedid: "7.1" };
+    const trunk = { DestChannel: "PJSIP/provider-00000006", DestUniqueid: "7.2", DestLinkedid: "7.1" };
+    f({ Event: "Newchannel", ...agent, ChannelStateDesc: "Down", CallerIDNum: "100", CallerIDName: "Click to call", Context: "phones", Exten: "" });
+    f({ Event: "DialBegin", DestChannel: agent.Channel, DestUniqueid: "7.1", DestLinkedid: "7.1", DestCallerIDNum: "100", DestCallerIDName: "Click to call", DialString: "6001" });
+    f({ Event: "Newstate", ...agent, ChannelStateDesc: "Ringing", CallerIDNum: "100", CallerIDName: "Click to call" });
+    f({ Event: "DialEnd", DestChannel: agent.Channel, DestUniqueid: "7.1", DestLinkedid: "7.1", DialStatus: "ANSWER" });
+    f({ Event: "Newstate", ...agent, ChannelStateDesc: "Up", CallerIDNum: "100", CallerIDName: "Click to call" });
+    f({ Event: "Newchannel", Channel: trunk.DestChannel, Uniqueid: "7.2", Linkedid: "7.1", ChannelStateDesc: "Down" });
+    f({ Event: "DialBegin", ...agent, CallerIDNum: "100", ...trunk, DialString: "004930123456@provider" });
+    f({ Event: "DialEnd", ...agent, ...trunk, DialStatus: "ANSWER" });
+    f({ Event: "Hangup", Channel: trunk.DestChannel, Uniqueid: "7.2", Linkedid: "7.1", Cause: "16" });
+    f({ Event: "Hangup", ...agent, Cause: "16" });
+    const ended = out.find((u) => u.step === "ended")?.call;
+    assert.ok(ended);
+    assert.equal(ended.originated, true);
+    assert.deepEqual([ended.caller.number, ended.caller.name, ended.callee?.number, ended.answeredBy?.number], ["6001", undefined, "004930123456", "004930123456"]);
+    assert.deepEqual([ended.direction, ended.disposition], ["outbound", "ANSWERED"]);
+    assert.deepEqual(out.filter((u) => u.step === "ringing").map((u) => u.dial?.callee.number), ["004930123456"], "only the number called rings, not 6001");
+    assert.deepEqual(ended.dials.map((d) => d.callee.number), ["004930123456"]);
+    const asCalled = compileCallFilter({ extensions: "6001", extensionRole: "called" });
+    const asCaller = compileCallFilter({ extensions: "6001", extensionRole: "caller" });
+    assert.deepEqual([out.some((u) => asCalled.accepts(u)), out.filter((u) => asCaller.accepts(u)).map((u) => u.step)], [false, ["ringing", "answered", "ended"]]);
   });
 
   it("real SIP phones: a transfer names the party transferred to, blind (REFER) and attended (DTMF *2, no target channel)", () => {
