@@ -184,6 +184,20 @@ describe("example flows", function () {
     for (const t of OURS) assert.ok(both.has(t), `an example uses ${t}`);
   });
 
+  it("every node of ours in the examples has every property its editor defines (opening it and clicking Done changes nothing)", () => {
+    for (const file of fs.readdirSync(EXAMPLES_DIR)) {
+      for (const n of readExample(file)) {
+        if (!OURS.has(n.type)) continue;
+        const html = fs.readFileSync(path.join(ROOT, "nodes", `${n.type}.html`), "utf8");
+        const block = /defaults:\s*\{([\s\S]*?)\n\s*\},\n/.exec(html)?.[1] ?? "";
+        const keys = [...block.matchAll(/^\s*(\w+):\s*\{/gm)].map((m) => m[1]);
+        assert.ok(keys.length > 3, `${n.type}: defaults read from its editor file`);
+        const missing = keys.filter((k) => !(k in n));
+        assert.deepEqual(missing, [], `${file}: ${n.type} "${n.name}" lacks ${missing.join(", ")}`);
+      }
+    }
+  });
+
   it("01 ami in: names, wildcard, regex plus condition", async () => {
     const nodes = readExample("01 - ami in - events from Asterisk.json");
     const { flow, creds, modules } = prepare(nodes, pbx);
@@ -287,41 +301,67 @@ describe("example flows", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Loads example 05 against real SIP phone calls played back, and returns the pop-ups a browser got. */
-  async function popupsFor(capture: string, extension = "6001"): Promise<Msg[]> {
-    const nodes = readExample("05 - call pop-up over websocket.json");
+  /**
+   * An example run on real SIP phone calls: loaded against a capture played back (its connect-time
+   * lists answered as that PBX answered them), `ready` run once connected (a websocket client, an
+   * inject), then the capture's events sent. Returns what the named debug nodes got.
+   */
+  async function runOnSip(
+    file: string,
+    capture: string,
+    debugIds: string[],
+    options: { patch?: (n: Msg) => void; collected?: (got: Msg[][]) => void; ready?: () => Promise<void>; done?: () => void; speed?: number } = {},
+  ): Promise<Msg[][]> {
+    const nodes = readExample(file);
     const sip = await startCapturePbx(capture);
     try {
-      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx, (n) => {
-        // What a user changes for another phone: the condition, and the extension the pop-up names.
+      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx, options.patch);
+      await helper.load(modules, flow, creds);
+      const got = debugIds.map((id) => collect(id));
+      options.collected?.(got);
+      await waitConnected(serverId(nodes));
+      await sleep(100); // the trackers' lists at connect
+      await options.ready?.();
+      try {
+        await sip.play(capture, { speed: options.speed });
+        await sleep(200);
+      } finally {
+        options.done?.();
+      }
+      await helper.unload();
+      return got;
+    } finally {
+      await sip.close();
+    }
+  }
+
+  /** Example 05 for `extension` on real SIP calls: the pop-ups a browser got. */
+  async function popupsFor(capture: string, extension = "6001"): Promise<Msg[]> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const WebSocket = require("ws");
+    const received: Msg[] = [];
+    let ws: { close(): void } | undefined;
+    await runOnSip("05 - call pop-up over websocket.json", capture, [], {
+      // What a user changes for another phone: the condition, and the extension the pop-up names.
+      patch: (n) => {
         if (n.type === "asterisk-ami-in") for (const c of n.conditions as Msg[]) {
           if (c.field === "DestChannel") c.value = `^PJSIP/${extension}-`;
           if (c.field === "Exten") c.value = extension;
         }
         if (n.type === "change") for (const r of n.rules as Msg[]) r.to = String(r.to).replace('"extension": "6001"', `"extension": "${extension}"`);
-      });
-      await helper.load(modules, flow, creds);
-      await waitConnected(serverId(nodes));
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const WebSocket = require("ws");
-      const ws = new WebSocket(helper.url().replace(/^http/, "ws") + "/ws/asterisk-callpop");
-      const received: Msg[] = [];
-      ws.on("message", (data: Buffer) => received.push(JSON.parse(String(data))));
-      await new Promise((resolve, reject) => {
-        ws.once("open", resolve);
-        ws.once("error", reject);
-      });
-      try {
-        await sip.play(capture);
-        await sleep(200);
-      } finally {
-        ws.close();
-      }
-      await helper.unload();
-      return received;
-    } finally {
-      await sip.close();
-    }
+      },
+      ready: async () => {
+        const socket = new WebSocket(helper.url().replace(/^http/, "ws") + "/ws/asterisk-callpop");
+        ws = socket;
+        socket.on("message", (data: Buffer) => received.push(JSON.parse(String(data))));
+        await new Promise((resolve, reject) => {
+          socket.once("open", resolve);
+          socket.once("error", reject);
+        });
+      },
+      done: () => ws?.close(),
+    });
+    return received;
   }
 
   it("05 call pop-up on real SIP calls: one pop-up, with the caller, when the phone rings; none for the calls it makes", async () => {
@@ -432,26 +472,56 @@ describe("example flows", function () {
 
   /** Example 09 for `extension` on real SIP calls played back: the alerts it raised. */
   async function missedCallAlerts(capture: string, extension = "6001"): Promise<string[]> {
-    const nodes = readExample("09 - missed-call alert.json");
-    const sip = await startCapturePbx(capture);
-    try {
-      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx, (n) => {
-        // What a user changes for another phone: the extension watched, and the one the alert names.
+    const [alerts] = await runOnSip("09 - missed-call alert.json", capture, ["d09"], {
+      // What a user changes for another phone: the extension watched, and the one the alert names.
+      patch: (n) => {
         if (n.type === "asterisk-ami-calls") n.extensions = [extension];
         if (n.type === "change") for (const r of n.rules as Msg[]) r.to = String(r.to).replace("Missed call for 6001", `Missed call for ${extension}`);
-      });
-      await helper.load(modules, flow, creds);
-      const alerts = collect("d09");
-      await waitConnected(serverId(nodes));
-      await sleep(100); // the tracker's CoreShowChannels at connect
-      await sip.play(capture);
-      await sleep(200);
-      await helper.unload();
-      return alerts.map((a) => String(a.payload));
-    } finally {
-      await sip.close();
-    }
+      },
+    });
+    return alerts.map((a) => String(a.payload));
   }
+
+  it("08 caller-ID notification and 10 call log on real SIP calls: the notification for the phone rung, one line per call", async () => {
+    const [inbound] = await runOnSip("08 - caller-ID notification for one extension.json", "sip-ringgroup-inbound", ["d08"]);
+    assert.deepEqual(
+      inbound.map((m) => m.payload),
+      [{ extension: "6001", number: "+4930123456", name: "Outside Caller", callId: inbound[0]?.payload.callId, direction: "inbound" }],
+      "the trunk's caller, after its caller-ID change, ringing 6001 in the ring group",
+    );
+    for (const capture of ["sip-internal-answered", "sip-queue-answered", "sip-blind-transfer"]) {
+      const [notes] = await runOnSip("08 - caller-ID notification for one extension.json", capture, ["d08"]);
+      assert.deepEqual(notes, [], `${capture}: 6001 makes the call, its phone does not ring`);
+    }
+    const expected: Record<string, string[]> = {
+      // direction, callerNumber, callerName, callee, answeredBy, disposition
+      "sip-internal-answered": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
+      "sip-internal-noanswer": ["internal", "6001", "Alice", "6002", "", "NO ANSWER"],
+      "sip-ringgroup-inbound": ["inbound", "+4930123456", "Outside Caller", "6001", "6002", "ANSWERED"],
+      "sip-hold-resume": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
+      "sip-blind-transfer": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
+      "sip-dtmf": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
+    };
+    for (const [capture, want] of Object.entries(expected)) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-sip-log-"));
+      const file = path.join(dir, "calls.csv");
+      try {
+        await runOnSip("10 - call log with durations.json", capture, ["d10"], {
+          patch: (n) => {
+            if (n.type === "file" || n.type === "file in") n.filename = file;
+          },
+          ready: () => sleep(300), // the header check, 0.1 s after the start
+        });
+        const [header, ...rows] = fs.readFileSync(file, "utf8").trim().split("\n");
+        assert.match(header, /^start,callId,/);
+        assert.equal(rows.length, 1, `${capture}: one line per call\n${rows.join("\n")}`);
+        const cols = rows[0].split(",");
+        assert.deepEqual([cols[2], cols[3], cols[4], cols[5], cols[6], cols[7]], want, `${capture}: ${rows[0]}`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
 
   it("09 missed-call alert on real SIP calls: only calls that rang the extension, never the calls it made", async () => {
     // sip-internal-noanswer: Alice (6001) calls Bob (6002), nobody answers. Bob missed a call; Alice did not.
@@ -525,27 +595,20 @@ describe("example flows", function () {
   });
 
   it("11 presence panel on real SIP phones: 6001@phones and 6001@test are two entries; the call moves the phones' ones", async () => {
-    const nodes = readExample("11 - presence panel data.json");
-    const sip = await startCapturePbx("sip-presence");
-    try {
-      const { flow, creds, modules } = prepare(nodes, { port: sip.port } as Pbx);
-      await helper.load(modules, flow, creds);
-      const panels = collect("d11");
-      await waitConnected(serverId(nodes));
-      helper.getNode("k11").receive({});
-      const last = () => panels[panels.length - 1]?.payload;
-      await waitFor(() => last() && Object.keys(last()).length === 5, "the panel from the snapshot (ExtensionStateList as this PBX answered it)");
-      assert.deepEqual(Object.keys(last()).sort(), ["6001@phones", "6001@test", "6002@phones", "6002@test", "6003@phones"]);
-      await sip.play("sip-presence");
-      await sleep(200);
-      const history = (id: string) => panels.map((m) => m.payload[id]?.state).filter((st, i, a) => st !== a[i - 1]);
-      assert.deepEqual(history("6002@phones"), ["idle", "ringing", "in use", "idle"]);
-      assert.deepEqual(history("6001@phones"), ["idle", "in use", "idle"]);
-      assert.deepEqual([history("6001@test"), history("6002@test")], [["idle"], ["idle"]], "the Custom: hints never overwrite the phones'");
-    } finally {
-      await helper.unload();
-      await sip.close();
-    }
+    const last = (got: Msg[]) => got[got.length - 1]?.payload;
+    let panelsSoFar: Msg[] = [];
+    const [panels] = await runOnSip("11 - presence panel data.json", "sip-presence", ["d11"], {
+      ready: async () => {
+        helper.getNode("k11").receive({});
+        await waitFor(() => last(panelsSoFar) && Object.keys(last(panelsSoFar)).length === 5, "the panel from the snapshot (ExtensionStateList as this PBX answered it)");
+        assert.deepEqual(Object.keys(last(panelsSoFar)).sort(), ["6001@phones", "6001@test", "6002@phones", "6002@test", "6003@phones"]);
+      },
+      collected: (got) => (panelsSoFar = got[0]),
+    });
+    const history = (id: string) => panels.map((m) => m.payload[id]?.state).filter((st, i, a) => st !== a[i - 1]);
+    assert.deepEqual(history("6002@phones"), ["idle", "ringing", "in use", "idle"]);
+    assert.deepEqual(history("6001@phones"), ["idle", "in use", "idle"]);
+    assert.deepEqual([history("6001@test"), history("6002@test")], [["idle"], ["idle"]], "the Custom: hints never overwrite the phones'");
   });
 
   it("11 presence panel: the snapshot and then each change, one object keyed by extension@context", async () => {
