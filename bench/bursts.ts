@@ -32,17 +32,48 @@ const mb = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
 
 // ------------------------------------------------------------------ the baseline (child)
 
-/** A bare AmiClient on the same PBX decoding every event into an object: the protocol's own cost. */
-async function runClient(port: number): Promise<void> {
-  const { AmiClient } = await import("../src/ami/client");
-  const client = new AmiClient({ host: "127.0.0.1", port, ...ADMIN, keepaliveInterval: 0, reconnect: false });
+/**
+ * A bare AmiClient on the same PBX decoding every event into an object: the protocol's own cost.
+ * With `raw`, a plain socket that logs in by hand and only counts the events' blank lines: what
+ * receiving 2,000 small writes a second costs a Node.js process at all, before any AMI work.
+ */
+async function runClient(port: number, raw: boolean): Promise<void> {
   let received = 0;
-  client.subscribeFrames("*", (frame) => {
-    if (frame.toObject().Uniqueid !== undefined) received++;
-  });
-  const ready = new Promise((r) => client.once("ready", r));
-  client.connect();
-  await ready;
+  let close: () => Promise<unknown>;
+  if (raw) {
+    const net = await import("node:net");
+    const socket = net.connect(port, "127.0.0.1");
+    let loggedIn = false;
+    let tail = "";
+    await new Promise<void>((resolve) => {
+      socket.on("data", (chunk: Buffer) => {
+        const text = tail + chunk.toString("latin1");
+        if (!loggedIn) {
+          if (text.includes("Authentication accepted")) {
+            loggedIn = true;
+            resolve();
+          }
+          tail = text.slice(-64);
+          return;
+        }
+        for (let i = text.indexOf("\r\n\r\n"); i >= 0; i = text.indexOf("\r\n\r\n", i + 4)) if (i >= tail.length - 3) received++;
+        tail = text.slice(-3);
+      });
+      socket.write(`Action: Login\r\nUsername: ${ADMIN.username}\r\nSecret: ${ADMIN.secret}\r\n\r\n`);
+    });
+    received = 0;
+    close = async () => socket.destroy();
+  } else {
+    const { AmiClient } = await import("../src/ami/client");
+    const client = new AmiClient({ host: "127.0.0.1", port, ...ADMIN, keepaliveInterval: 0, reconnect: false });
+    client.subscribeFrames("*", (frame) => {
+      if (frame.toObject().Uniqueid !== undefined) received++;
+    });
+    const ready = new Promise((r) => client.once("ready", r));
+    client.connect();
+    await ready;
+    close = () => client.close();
+  }
   process.send?.({ ready: true });
   process.on("message", async (m: { cmd: string; seconds: number }) => {
     if (m.cmd === "warm") {
@@ -60,7 +91,7 @@ async function runClient(port: number): Promise<void> {
       });
       process.send?.({ cpu, received });
     } else if (m.cmd === "stop") {
-      await client.close();
+      await close();
       process.exit(0);
     }
   });
@@ -319,11 +350,17 @@ async function main(): Promise<void> {
   await run({ cmd: "warm" }, base);
   const b = await run({ cmd: "steady", seconds: STEADY_SECONDS }, base);
   base.proc.send({ cmd: "stop" });
+  // The floor under both: a plain socket only counting the events it receives.
+  const socket = child(__filename, ["raw", String(port)]);
+  await socket.next();
+  await run({ cmd: "warm" }, socket);
+  const r = await run({ cmd: "steady", seconds: STEADY_SECONDS }, socket);
+  socket.proc.send({ cmd: "stop" });
   console.log(
     `steady ${k(STEADY_RATE)} events/s for ${STEADY_SECONDS} s (each event its own write, ${k(s.reads)} socket reads): ${k(s.delivered)} of ${k(s.events)} delivered${s.outOfOrder ? `, ${s.outOfOrder} out of order` : ", in order"}`,
   );
   console.log(`  CPU, % of one core: Node-RED with ami in -> counter ${s.busyCpu.toFixed(1)} % (idle on the same connection ${s.idleCpu.toFixed(1)} %)`);
-  console.log(`  baselines in this run: bare AmiClient decoding every event ${b.cpu.toFixed(1)} %; Node-RED sending the same messages from a node (no AMI) ${f.cpu.toFixed(1)} %`);
+  console.log(`  baselines in this run: bare AmiClient decoding every event ${b.cpu.toFixed(1)} %; Node-RED sending the same messages from a node (no AMI) ${f.cpu.toFixed(1)} %; a plain socket only counting them ${r.cpu.toFixed(1)} %`);
   console.log(`  ratio: ami in flow / (AmiClient + Node-RED's own) = ${(s.busyCpu / (b.cpu + f.cpu)).toFixed(2)}`);
   red.proc.send({ cmd: "stop" });
   pbx.proc.send({ cmd: "close" });
@@ -332,7 +369,7 @@ async function main(): Promise<void> {
 
 const [mode, portArg] = process.argv.slice(2);
 if (mode === "pbx") void runPbx();
-else if (mode === "client") void runClient(Number(portArg));
+else if (mode === "client" || mode === "raw") void runClient(Number(portArg), mode === "raw");
 else if (mode === "node-red") void runNodeRed(Number(portArg));
 else
   main().catch((err) => {

@@ -482,7 +482,7 @@ describe("example flows", function () {
     return alerts.map((a) => String(a.payload));
   }
 
-  it("08 caller-ID notification and 10 call log on real SIP calls: the notification for the phone rung, one line per call", async () => {
+  it("04 and 10 call logs and 08 caller-ID notification on real SIP calls: a line per channel, a line per call, the notification for the phone rung", async () => {
     const [inbound] = await runOnSip("08 - caller-ID notification for one extension.json", "sip-ringgroup-inbound", ["d08"]);
     assert.deepEqual(
       inbound.map((m) => m.payload),
@@ -493,6 +493,27 @@ describe("example flows", function () {
       const [notes] = await runOnSip("08 - caller-ID notification for one extension.json", capture, ["d08"]);
       assert.deepEqual(notes, [], `${capture}: 6001 makes the call, its phone does not ring`);
     }
+    // 04: one CSV line per hung-up channel, after its header: the two phones of a SIP call.
+    const dir04 = fs.mkdtempSync(path.join(os.tmpdir(), "ami-sip-hangups-"));
+    try {
+      const file = path.join(dir04, "call-log.csv");
+      await runOnSip("04 - call log to CSV.json", "sip-internal-answered", [], {
+        patch: (n) => {
+          if (n.type === "file" || n.type === "file in") n.filename = file;
+        },
+        ready: () => sleep(300),
+      });
+      const [header, ...rows] = fs.readFileSync(file, "utf8").trim().split("\n");
+      assert.equal(header, "Linkedid,Uniqueid,Channel,CallerIDNum,CallerIDName,ConnectedLineNum,Exten,Cause,Cause-txt");
+      assert.deepEqual(rows.map((r) => r.split(",").map((c, i) => (i === 2 ? c.replace(/-[0-9a-f]{8}$/, "") : c)).slice(2, 9).join(",")).sort(), [
+        "PJSIP/6001,6001,Alice,6002,6002,16,Normal Clearing",
+        "PJSIP/6002,6002,Bob,6001,,16,Normal Clearing",
+      ]);
+      assert.equal(new Set(rows.map((r) => r.split(",")[0])).size, 1, "both legs carry the call's Linkedid");
+    } finally {
+      fs.rmSync(dir04, { recursive: true, force: true });
+    }
+
     const expected: Record<string, string[]> = {
       // direction, callerNumber, callerName, callee, answeredBy, disposition
       "sip-internal-answered": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
