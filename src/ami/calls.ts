@@ -81,7 +81,13 @@ export interface Call {
   state: CallState;
   direction: Direction;
   caller: Party;
-  /** The party dialled first (the callee as the caller meant it). */
+  /**
+   * Who the caller called, as they meant it: the party dialled first; but a queue when the call
+   * reached one before anybody was dialled (`{ number: "700", name: "sipq" }`: the number dialled
+   * and the queue's name), and the number dialled for a group when one Dial rang several parties at
+   * once (a ring group: `800`, or the DID a trunk delivered). The parties rung are in `dials`, who
+   * answered in `answeredBy`.
+   */
   callee?: Party;
   /**
    * Placed by an Originate (click-to-call): Asterisk rang the Originate's Channel first, and once
@@ -288,6 +294,13 @@ export class CallTracker {
         const dial: Dial = { from, to: event.get("DestChannel") ?? "", toUniqueid: event.get("DestUniqueid"), dialString: event.get("DialString"), callee, at };
         call.dials.push(dial);
         call.callee ??= callee;
+        // A second party rung by the same Dial while the first still rings: a ring group. The caller
+        // called the group's number, not whichever member Asterisk happened to name first.
+        const group = call.dials.find((d) => d !== dial && d.from === from && d.status === undefined);
+        if (group && call.callee === group.callee) {
+          const number = this.dialledByCaller(call);
+          if (number !== undefined) call.callee = { number };
+        }
         if (call.state === "new") {
           call.state = "ringing";
           call.ringingAt = at;
@@ -350,6 +363,8 @@ export class CallTracker {
         const queue = event.get("Queue") ?? "";
         if (name === "QueueCallerJoin") {
           call.queues.push({ queue, joinedAt: at });
+          // The caller called the queue, not the member it happens to ring first.
+          if (call.callee === undefined) call.callee = { number: this.dialledByCaller(call), name: queue };
           break;
         }
         const visit = [...call.queues].reverse().find((q) => q.queue === queue && q.leftAt === undefined);
@@ -501,6 +516,12 @@ export class CallTracker {
     leg.exten = event.get("Exten") || leg.exten;
     call.lastEventAt = at;
     return leg;
+  }
+
+  /** The number the caller's leg is at in the dialplan (the queue's or group's extension), if it is one. */
+  private dialledByCaller(call: Call): string | undefined {
+    const exten = call.legs.find((l) => isFirstLeg(call, l))?.exten;
+    return exten !== undefined && /^\+?[0-9*#]+$/.test(exten) ? exten : undefined;
   }
 
   private refreshCaller(call: Call, leg: Leg): void {

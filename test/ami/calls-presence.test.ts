@@ -126,7 +126,8 @@ describe("call tracking", () => {
     const call = all[3].call;
     assert.equal(call.direction, "inbound");
     assert.equal(call.caller.number, "0301234567");
-    assert.equal(call.callee?.number, "6001", "the first dialled member");
+    assert.equal(call.callee?.number, "600", "the ring group's number, not whichever member was named first");
+    assert.deepEqual(call.dials.map((d) => d.callee.number), ["6001", "6002"], "the members rung");
     assert.equal(call.answeredBy?.number, "6002");
     assert.equal(call.disposition, "ANSWERED");
     assert.equal(call.ringTime, 4);

@@ -518,7 +518,10 @@ describe("example flows", function () {
       // direction, callerNumber, callerName, callee, answeredBy, disposition
       "sip-internal-answered": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
       "sip-internal-noanswer": ["internal", "6001", "Alice", "6002", "", "NO ANSWER"],
-      "sip-ringgroup-inbound": ["inbound", "+4930123456", "Outside Caller", "6001", "6002", "ANSWERED"],
+      // A ring group: the callee is the number called (the DID the trunk delivered), the members are dials.
+      "sip-ringgroup-inbound": ["inbound", "+4930123456", "Outside Caller", "4930555100", "6002", "ANSWERED"],
+      // A queue: the callee is the queue's number (not "Carol was called"), Carol answered.
+      "sip-queue-answered": ["internal", "6001", "Alice", "700", "6003", "ANSWERED"],
       "sip-hold-resume": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
       "sip-blind-transfer": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
       "sip-dtmf": ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"],
@@ -609,7 +612,8 @@ describe("example flows", function () {
     const [start, callId, direction, , name, callee, answeredBy, disposition, ring, talk, total] = byCaller["+4930555123"];
     assert.match(start, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
     assert.match(callId, /^\d+\.\d+$/);
-    assert.deepEqual([direction, name, callee, answeredBy, disposition], ["inbound", "Lena Hoffmann", "6001", "6001", "ANSWERED"]);
+    // The lab's from-pstn rings 6001 and 6002 (a ring group): the callee is the number called.
+    assert.deepEqual([direction, name, callee, answeredBy, disposition], ["inbound", "Lena Hoffmann", "4930123400", "6001", "ANSWERED"]);
     assert.ok(Number(talk) > 0 && Number(ring) >= 0 && Number(total) >= Number(talk), `${ring} ${talk} ${total}`);
     const missed = byCaller["+4930999"];
     assert.deepEqual([missed[5], missed[6], missed[7], missed[9]], ["6004", "", "NO ANSWER", "0"]);
