@@ -342,6 +342,31 @@ describe("call tracking", () => {
     assert.deepEqual([out.some((u) => asCalled.accepts(u)), out.filter((u) => asCaller.accepts(u)).map((u) => u.step)], [false, ["ringing", "answered", "ended"]]);
   });
 
+  it("every real SIP capture ends as a user would log it: caller, callee, who answered, direction, disposition, steps, times", () => {
+    // What the phones did (NAME.phones.log) against what the tracker concludes from AMI alone.
+    const expected: Record<string, { steps: string; call: Array<string | undefined>; ring: number; talk: number; transfers?: string }> = {
+      "sip-internal-answered": { steps: "ringing:6002 answered ended", call: ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"], ring: 2, talk: 3 },
+      "sip-internal-noanswer": { steps: "ringing:6002 ended", call: ["internal", "6001", "Alice", "6002", undefined, "NO ANSWER"], ring: 15, talk: 0 },
+      "sip-ringgroup-inbound": { steps: "ringing:6001 ringing:6002 answered ended", call: ["inbound", "+4930123456", "Outside Caller", "4930555100", "6002", "ANSWERED"], ring: 2, talk: 3 },
+      "sip-hold-resume": { steps: "ringing:6002 answered hold unhold ended", call: ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"], ring: 1, talk: 5 },
+      "sip-blind-transfer": { steps: "ringing:6002 answered transfer ringing:6003 ended", call: ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"], ring: 1, talk: 7, transfers: "blind:6003" },
+      "sip-attended-transfer": { steps: "ringing:6002 answered hold ringing:6003 transfer ended", call: ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"], ring: 1, talk: 11.1, transfers: "attended:6003" },
+      "sip-queue-answered": { steps: "ringing:6003 ringing:6002 answered ended", call: ["internal", "6001", "Alice", "700", "6003", "ANSWERED"], ring: 2, talk: 3 },
+      "sip-dtmf": { steps: "ringing:6002 answered ended", call: ["internal", "6001", "Alice", "6002", "6002", "ANSWERED"], ring: 1, talk: 5.3 },
+    };
+    for (const [capture, want] of Object.entries(expected)) {
+      const { updates } = replay(capture);
+      assert.equal(updates.map((u) => u.step + (u.dial ? `:${u.dial.callee.number}` : "")).join(" "), want.steps, capture);
+      const calls = ended(updates);
+      assert.equal(calls.length, 1, `${capture}: one call`);
+      const c = calls[0];
+      assert.deepEqual([c.direction, c.caller.number, c.caller.name, c.callee?.number, c.answeredBy?.number, c.disposition], want.call, capture);
+      assert.ok(Math.abs((c.ringTime ?? -1) - want.ring) <= 0.5 && Math.abs((c.talkTime ?? -1) - want.talk) <= 0.5, `${capture}: ring ${c.ringTime} s, talk ${c.talkTime} s`);
+      assert.equal(c.transfers.map((t) => `${t.kind}:${t.target}`).join(" "), want.transfers ?? "", capture);
+    }
+    assert.equal(ended(replay("sip-queue-answered").updates)[0].callee?.name, "sipq", "a queue call's callee is the queue");
+  });
+
   it("real SIP phones: a transfer names the party transferred to, blind (REFER) and attended (DTMF *2, no target channel)", () => {
     // sip-blind-transfer: Alice (6001) calls Bob (6002), Bob REFERs her to 6003.
     const blind = replay("sip-blind-transfer").updates.filter((u) => u.step === "transfer");
