@@ -203,7 +203,8 @@ export function callDirection(call: Call, rules: DirectionRules): Direction {
     if (first && trunks.test(first.channel)) return "inbound";
     if (call.legs.some((l) => l !== first && trunks.test(l.channel)) || call.dials.some((d) => trunks.test(d.to))) return "outbound";
   }
-  const dialled = call.callee?.number;
+  // The number dialled first (a queue's or group's callee is where the call went, not a number dialled out).
+  const dialled = call.dials[0]?.callee.number ?? call.callee?.number;
   if (dialled && /^\+?\d+$/.test(dialled) && dialled.replace(/^\+/, "").length >= rules.externalNumberMinLength) return "outbound";
   return "internal";
 }
@@ -212,6 +213,8 @@ export class CallTracker {
   private readonly calls = new Map<string, Call>();
   /** Uniqueid -> Linkedid of its call. */
   private readonly legCall = new Map<string, string>();
+  /** Linkedid -> the number an Originate rang first (its DialString: "6001", "0301234567@provider" → 0301234567). */
+  private readonly originators = new Map<string, string>();
   private readonly rules: DirectionRules;
   private readonly staleAfterMs: number;
   private readonly maxCalls: number;
@@ -277,10 +280,18 @@ export class CallTracker {
         const call = this.callOf(event, at, "Dest");
         if (!call) break;
         if (from === undefined) {
-          // An Originate placing its first leg: no party is dialled; its phone's owner is the caller.
-          call.originated = true;
-          const first = call.legs.find((l) => isFirstLeg(call, l));
-          if (first) this.refreshCaller(call, first);
+          // An Originate placing the call's first leg (nothing dialled yet): no party is dialled, the
+          // owner of the phone it rings places the call. A DialBegin without a caller later in a call
+          // (ARI dialling a channel into it) changes nothing.
+          if (event.get("DestUniqueid") === call.id && call.dials.length === 0) {
+            call.originated = true;
+            const dest = event.get("DestChannel") ?? "";
+            const number = dialledNumber(event.get("DialString"));
+            // A Local channel is the dialplan behind it, no person: its CallerID stays the caller.
+            if (number !== undefined && !/^Local\//i.test(dest)) this.originators.set(call.id, number);
+            const first = call.legs.find((l) => isFirstLeg(call, l));
+            if (first) this.refreshCaller(call, first);
+          }
           break;
         }
         call.lastEventAt = at;
@@ -298,7 +309,8 @@ export class CallTracker {
         // called the group's number, not whichever member Asterisk happened to name first.
         const group = call.dials.find((d) => d !== dial && d.from === from && d.status === undefined);
         if (group && call.callee === group.callee) {
-          const number = this.dialledByCaller(call);
+          // The caller's channel is at the group's extension now (after an IVR, no longer the DID).
+          const number = numberOrUndefined(event.get("Exten")) ?? this.dialledByCaller(call);
           if (number !== undefined) call.callee = { number };
         }
         if (call.state === "new") {
@@ -364,7 +376,7 @@ export class CallTracker {
         if (name === "QueueCallerJoin") {
           call.queues.push({ queue, joinedAt: at });
           // The caller called the queue, not the member it happens to ring first.
-          if (call.callee === undefined) call.callee = { number: this.dialledByCaller(call), name: queue };
+          if (call.callee === undefined) call.callee = { number: numberOrUndefined(event.get("Exten")) ?? this.dialledByCaller(call), name: queue };
           break;
         }
         const visit = [...call.queues].reverse().find((q) => q.queue === queue && q.leftAt === undefined);
@@ -501,7 +513,7 @@ export class CallTracker {
         if (i >= 0) [leg] = other.legs.splice(i, 1);
         // Merged into this call: gone without a step. What it leaves behind that has hung up
         // (a consultation leg of an attended transfer) ends it.
-        if (other.legs.length === 0) this.calls.delete(other.id);
+        if (other.legs.length === 0) this.forget(other);
         else if (other.legs.every((l) => l.endedAt !== undefined)) this.end(other, at, undefined, updates);
       }
       leg ??= { channel: event.get("Channel") ?? "", uniqueid, state: "Down", onHold: false };
@@ -520,15 +532,19 @@ export class CallTracker {
 
   /** The number the caller's leg is at in the dialplan (the queue's or group's extension), if it is one. */
   private dialledByCaller(call: Call): string | undefined {
-    const exten = call.legs.find((l) => isFirstLeg(call, l))?.exten;
-    return exten !== undefined && /^\+?[0-9*#]+$/.test(exten) ? exten : undefined;
+    return numberOrUndefined(call.legs.find((l) => isFirstLeg(call, l))?.exten);
+  }
+
+  private forget(call: Call): void {
+    this.calls.delete(call.id);
+    this.originators.delete(call.id);
   }
 
   private refreshCaller(call: Call, leg: Leg): void {
-    const device = call.originated ? deviceEndpoint(leg.channel) : undefined;
+    const originator = this.originators.get(call.id);
     call.caller =
-      device !== undefined
-        ? { number: device, channel: leg.channel, uniqueid: leg.uniqueid }
+      originator !== undefined
+        ? { number: originator, channel: leg.channel, uniqueid: leg.uniqueid }
         : { number: leg.callerNumber, name: leg.callerName, channel: leg.channel, uniqueid: leg.uniqueid };
     call.direction = this.direction(call);
   }
@@ -545,7 +561,7 @@ export class CallTracker {
     call.talkTime = call.answeredAt === undefined ? 0 : seconds(at - call.answeredAt);
     call.totalTime = seconds(at - call.startedAt);
     call.onHold = false;
-    this.calls.delete(call.id);
+    this.forget(call);
     for (const leg of call.legs) if (this.legCall.get(leg.uniqueid) === call.id) this.legCall.delete(leg.uniqueid);
     updates.push({ step: "ended", call });
   }
@@ -567,10 +583,9 @@ export class CallTracker {
   }
 }
 
-/** The endpoint of a device's channel ("PJSIP/6001-00000005" → "6001"); undefined for a Local channel. */
-function deviceEndpoint(channel: string): string | undefined {
-  const m = /^(?!Local\/)[A-Za-z0-9_]+\/([^/@;]+?)(?:-[0-9a-f]{8})?$/i.exec(channel);
-  return m ? m[1] : undefined;
+/** A dialplan extension that is a number ("700", "+4930...", "*76"), not "s" or a pattern. */
+function numberOrUndefined(exten: string | undefined): string | undefined {
+  return exten !== undefined && /^\+?[0-9*#]+$/.test(exten) ? exten : undefined;
 }
 
 function isFirstLeg(call: Call, leg: Leg): boolean {

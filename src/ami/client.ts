@@ -719,12 +719,16 @@ export class AmiClient extends EventEmitter {
     if (channel === undefined) return;
     let owner: Pending | undefined;
     for (const p of this.pending.values()) {
-      if (p.wait !== "originate" || p.originateChannel === undefined || !channel.startsWith(p.originateChannel + "-")) continue;
+      if (p.wait !== "originate" || p.originateChannel === undefined || !isChannelOf(channel, p.originateChannel)) continue;
       if (owner) return;
       owner = p;
     }
-    // A Local channel's ;2 half runs the dialplan; the ;1 half is the one Originate created.
-    if (owner && !(owner.originateHangup && channel.endsWith(";2"))) owner.originateHangup = msg;
+    if (!owner) return;
+    // The first one seen is the channel that failed (a later hangup on the same phone, call waiting,
+    // is another call's), except that a Local channel's ;1 half, the one Originate created, wins over
+    // its ;2 half (which runs the dialplan and may hang up first).
+    const kept = owner.originateHangup?.get("Channel");
+    if (kept === undefined || (kept.endsWith(";2") && channel === kept.slice(0, -1) + "1")) owner.originateHangup = msg;
   }
 
   private finishOriginate(p: Pending, msg: AmiMessage): void {
@@ -1151,6 +1155,11 @@ function responseError(p: Pending, msg: AmiMessage): AmiError {
 }
 
 /** Asterisk's originate failure reasons (the AST_CONTROL_* value reported in Reason). */
+/** Whether `channel` is one Asterisk created for the dial string `dial`: `PJSIP/6001` → `PJSIP/6001-0000002a`, `Local/100@test` → `Local/100@test-0000002b;1`. */
+function isChannelOf(channel: string, dial: string): boolean {
+  return channel.length > dial.length && channel.startsWith(dial) && /^-[0-9a-f]{8}(;[12])?$/.test(channel.slice(dial.length));
+}
+
 function originateReason(reason: string | undefined): string {
   switch (reason) {
     case "0":

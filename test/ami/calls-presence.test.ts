@@ -367,6 +367,45 @@ describe("call tracking", () => {
     assert.equal(ended(replay("sip-queue-answered").updates)[0].callee?.name, "sipq", "a queue call's callee is the queue");
   });
 
+  it("what is not a click-to-call stays as it was: a callback through a trunk, ARI dialling into a call, an IVR before a queue or group", () => {
+    const run = (events: Array<Record<string, string>>) => {
+      const tracker = new CallTracker({ now: () => 0 });
+      const out: CallUpdate[] = [];
+      for (const e of events) out.push(...tracker.handle(ev(e)));
+      return { out, live: tracker.snapshot()[0] };
+    };
+    // An Originate that rings the customer first through the trunk: the caller is the number rung, not "provider".
+    const cb = { Channel: "PJSIP/provider-0000000a", Uniqueid: "8.1", Linkedid: "8.1" };
+    const callback = run([
+      { Event: "Newchannel", ...cb, ChannelStateDesc: "Down", CallerIDNum: "100", CallerIDName: "Callback" },
+      { Event: "DialBegin", DestChannel: cb.Channel, DestUniqueid: "8.1", DestLinkedid: "8.1", DialString: "0301234567@provider" },
+    ]);
+    assert.deepEqual([callback.live.originated, callback.live.caller.number], [true, "0301234567"]);
+    // An inbound call into which ARI dials another channel (a DialBegin without a caller, mid-call): still the customer's call.
+    const trunk = { Channel: "PJSIP/provider-0000000b", Uniqueid: "9.1", Linkedid: "9.1" };
+    const ari = run([
+      { Event: "Newchannel", ...trunk, ChannelStateDesc: "Ring", CallerIDNum: "+4917012345", CallerIDName: "Customer", Context: "from-pstn", Exten: "4930555100" },
+      { Event: "DialBegin", ...trunk, CallerIDNum: "+4917012345", Exten: "4930555100", DestChannel: "PJSIP/6001-0000000c", DestUniqueid: "9.2", DestLinkedid: "9.1", DialString: "6001" },
+      { Event: "DialBegin", DestChannel: "PJSIP/6009-0000000d", DestUniqueid: "9.3", DestLinkedid: "9.1", DialString: "6009" },
+    ]);
+    assert.deepEqual([ari.live.originated, ari.live.caller.number, ari.live.caller.name], [undefined, "+4917012345", "Customer"]);
+    // An IVR (extension s) before a queue: the callee is the queue's extension the caller is at then.
+    const ivr = { Channel: "PJSIP/provider-0000000e", Uniqueid: "10.1", Linkedid: "10.1" };
+    const queued = run([
+      { Event: "Newchannel", ...ivr, ChannelStateDesc: "Ring", CallerIDNum: "+4917012345", Context: "ivr", Exten: "s" },
+      { Event: "QueueCallerJoin", ...ivr, Context: "queues", Exten: "700", Queue: "support", Position: "1", Count: "1" },
+    ]);
+    assert.deepEqual(queued.live.callee, { number: "700", name: "support" });
+    // An inbound call in a context the rules do not know, to a ring group: the group's DID does not make it outbound.
+    const grp = { Channel: "PJSIP/sipgate-0000000f", Uniqueid: "11.1", Linkedid: "11.1" };
+    const group = run([
+      { Event: "Newchannel", ...grp, ChannelStateDesc: "Ring", CallerIDNum: "+4917012345", Context: "from-sipgate", Exten: "4930555100" },
+      ...["6001", "6002"].map((n, i) => ({ Event: "DialBegin", ...grp, Exten: "4930555100", DestChannel: `PJSIP/${n}-0000001${i}`, DestUniqueid: `11.${i + 2}`, DestLinkedid: "11.1", DialString: n })),
+    ]);
+    assert.deepEqual([group.live.callee?.number, group.live.direction], ["4930555100", "internal"]);
+    assert.deepEqual(group.out.map((u) => u.call.direction), ["internal", "internal"], "no flip mid-call");
+  });
+
   it("real SIP phones: a transfer names the party transferred to, blind (REFER) and attended (DTMF *2, no target channel)", () => {
     // sip-blind-transfer: Alice (6001) calls Bob (6002), Bob REFERs her to 6003.
     const blind = replay("sip-blind-transfer").updates.filter((u) => u.step === "transfer");

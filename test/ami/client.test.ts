@@ -434,6 +434,7 @@ describe("AMI client", () => {
       await waitFor(() => queued.length === 1);
       srv.sessions[0].send(hangup("PJSIP/6001X-00000001", "16", "Normal Clearing")); // another endpoint whose name starts alike
       srv.sessions[0].send(hangup("PJSIP/6001-00000005", "17", "User busy"));
+      srv.sessions[0].send(hangup("PJSIP/6001-00000009", "16", "Normal Clearing")); // call waiting: another call on that phone ends
       srv.sessions[0].send(failure(queued[0], "PJSIP/6001"));
       const err = await alone;
       assert.equal(err.code, "ERR_AMI_ORIGINATE_FAILED");

@@ -32,7 +32,7 @@ export function loadCapture(name: string): Capture {
   const records = readJsonl(name);
   const actionOf = new Map<string, string>();
   for (const r of records) {
-    if (r.dir !== "out" || !r.data) continue;
+    if (r.dir !== "out" || r.s !== 1 || !r.data) continue;
     const action = /^Action: (.*)$/im.exec(r.data)?.[1]?.trim();
     const id = /^ActionID: (.*)$/im.exec(r.data)?.[1]?.trim();
     if (action && id) actionOf.set(id, action.toLowerCase());
@@ -43,7 +43,8 @@ export function loadCapture(name: string): Capture {
   let pending = "";
   let bannerSeen = false;
   for (const r of records) {
-    if (r.dir !== "in" || !r.data) continue;
+    // The recording session's own traffic (a capture may hold several sessions).
+    if (r.dir !== "in" || r.s !== 1 || !r.data) continue;
     pending += r.data;
     if (!bannerSeen) {
       const eol = pending.indexOf("\r\n");
@@ -86,9 +87,11 @@ export interface CapturePbx {
   readonly port: number;
   /**
    * Sends the capture's events to every logged-in client in order; with `speed` (e.g. 20: twenty
-   * times faster) keeps their relative timing, else one event per turn of the event loop.
+   * times faster) keeps their relative timing, else one event per turn of the event loop. Resolves
+   * with how many events reached a client: throws when none did (nobody logged in), so a test that
+   * expects nothing to happen cannot pass because nothing was played.
    */
-  play(name: string, options?: { speed?: number }): Promise<void>;
+  play(name: string, options?: { speed?: number }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -114,6 +117,7 @@ export async function startCapturePbx(answersFrom: string): Promise<CapturePbx> 
       const { events } = loadCapture(name);
       const start = Date.now();
       const t0 = events[0]?.t ?? 0;
+      let delivered = 0;
       for (const frame of events) {
         if (options.speed) {
           const due = start + (frame.t - t0) / options.speed;
@@ -122,8 +126,16 @@ export async function startCapturePbx(answersFrom: string): Promise<CapturePbx> 
         } else {
           await new Promise((r) => setImmediate(r));
         }
-        for (const s of fake.open) if (s.loggedIn) s.socket.write(frame.text);
+        let written = false;
+        for (const s of fake.open) {
+          if (!s.loggedIn) continue;
+          s.socket.write(frame.text);
+          written = true;
+        }
+        if (written) delivered++;
       }
+      if (delivered === 0) throw new Error(`${name}: no client was logged in to receive the capture's ${events.length} events`);
+      return delivered;
     },
     close: () => fake.close(),
   };

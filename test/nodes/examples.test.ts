@@ -323,7 +323,8 @@ describe("example flows", function () {
       await sleep(100); // the trackers' lists at connect
       await options.ready?.();
       try {
-        await sip.play(capture, { speed: options.speed });
+        const delivered = await sip.play(capture, { speed: options.speed });
+        assert.ok(delivered > 20, `${capture}: only ${delivered} events reached Node-RED`);
         await sleep(200);
       } finally {
         options.done?.();
