@@ -104,6 +104,19 @@ describe("package for Node-RED", () => {
       assert.ok(src.startsWith(base), `${src} is not under ${base}`);
       assert.ok(fs.existsSync(path.join(ROOT, src.slice(base.length))), `${src}: the file is in the repository`);
     }
+    // Links to the repository's docs (not shipped): absolute, and each names a file that exists.
+    const blob = `https://github.com/${repo}/blob/main/`;
+    const links = [...readme.matchAll(/\]\((https:\/\/github\.com\/[^)#\s]+)/g)].map((m) => m[1]).filter((u) => u.startsWith(`https://github.com/${repo}/`));
+    assert.ok(links.length >= 5, "the README links to the docs");
+    for (const link of links) {
+      assert.ok(link.startsWith(blob), `${link} is not under ${blob}`);
+      assert.ok(fs.existsSync(path.join(ROOT, link.slice(blob.length))), `${link}: the file is in the repository`);
+    }
+    assert.deepEqual([...readme.matchAll(/\]\((?!https?:|#)([^)]+)\)/g)].map((m) => m[1]), [], "no relative links (they break on the npm and flow-library pages)");
+    for (const anchor of [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1])) {
+      const headings = [...readme.matchAll(/^#+ (.*)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-"));
+      assert.ok(headings.includes(anchor), `#${anchor} names a heading of the README`);
+    }
   });
 
   it("ships the Asterisk catalog inside nodes/ (what npm publishes)", () => {
