@@ -3,7 +3,7 @@ import type { EventFrame } from "./ami";
 import { FieldCondition, FilterError, NameMode, compileFrameConditions, compileNameFilter } from "./node-red/event-filter";
 import type { AmiServerNode } from "./node-red/connection";
 import { backlogSettings, describeBacklog } from "./node-red/backlog-settings";
-import { EventBacklog } from "./node-red/event-router";
+import { EventBacklog } from "./node-red/event-backlog";
 import { FrameQueue } from "./node-red/frame-queue";
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
 import { newMsgId } from "./node-red/msg-id";

@@ -1,6 +1,7 @@
 import { AmiClient, ActionFields, ActionResult, AmiClientOptions, AmiLogger, SendOptions, StateChange } from "../ami";
 import type { NameMatcher } from "./event-filter";
-import { EventHandler, EventRouter, sharedScheduler } from "./event-router";
+import { sharedScheduler } from "./delivery-scheduler";
+import { EventHandler, EventRouter } from "./event-router";
 import type { Node, NodeStatus } from "./red";
 import { Translate, connectionStatus } from "./status";
 

@@ -13,69 +13,17 @@ export interface BacklogQueue<T> {
   clear(keep?: boolean): number;
 }
 
-function sumRing(values: ArrayLike<number>, head: number, count: number): number {
+export function sumRing(values: ArrayLike<number>, head: number, count: number): number {
   let sum = 0;
   for (let k = 0; k < count; k++) sum += values[(head + k) % values.length];
   return sum;
 }
 
 /** Copies the `count` entries of a ring that start at `head` to the start of `into`, in order. */
-function unwrapRing<T>(ring: ArrayLike<T>, head: number, count: number, into: { [i: number]: T }): void {
+export function unwrapRing<T>(ring: ArrayLike<T>, head: number, count: number, into: { [i: number]: T }): void {
   for (let k = 0; k < count; k++) into[k] = ring[(head + k) % ring.length];
 }
 
-/** A growable ring of items (the backlog's default queue; the "ami in" node uses FrameQueue). */
-export class ArrayQueue<T> implements BacklogQueue<T> {
-  private items: Array<T | undefined> = [];
-  private gaps: number[] = [];
-  private head = 0;
-  private count = 0;
-
-  get length(): number {
-    return this.count;
-  }
-
-  push(item: T, gap: number): boolean {
-    if (this.count === this.items.length) this.grow();
-    const i = (this.head + this.count) % this.items.length;
-    this.items[i] = item;
-    this.gaps[i] = gap;
-    this.count++;
-    return true;
-  }
-
-  shift(fn: (item: T, gap: number) => void): void {
-    if (this.count === 0) return;
-    const item = this.items[this.head] as T;
-    const gap = this.gaps[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
-    this.count--;
-    fn(item, gap);
-  }
-
-  clear(keep = false): number {
-    const gaps = sumRing(this.gaps, this.head, this.count);
-    if (keep) this.items.fill(undefined);
-    else {
-      this.items = [];
-      this.gaps = [];
-    }
-    this.head = this.count = 0;
-    return gaps;
-  }
-
-  private grow(): void {
-    const cap = Math.max(64, this.items.length * 2);
-    const items: Array<T | undefined> = new Array(cap);
-    const gaps: number[] = new Array(cap);
-    unwrapRing(this.items, this.head, this.count, items);
-    unwrapRing(this.gaps, this.head, this.count, gaps);
-    this.items = items;
-    this.gaps = gaps;
-    this.head = 0;
-  }
-}
 
 /** One block of a FrameQueue: frames one after the other in [read, write). */
 interface Block {

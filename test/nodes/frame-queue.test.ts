@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { EventFrame, parseFrame } from "../../src/ami/parser";
-import { ArrayQueue, FrameQueue } from "../../src/node-red/frame-queue";
+import { FrameQueue } from "../../src/node-red/frame-queue";
+import { ArrayQueue } from "../helpers/array-queue";
 
 /**
  * The backlog queues against a plain array model: FrameQueue (waiting events as bytes in blocks

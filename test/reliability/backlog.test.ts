@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { DeliveryScheduler, EventBacklog } from "../../src/node-red/event-router";
+import { DeliveryScheduler } from "../../src/node-red/delivery-scheduler";
+import { EventBacklog } from "../../src/node-red/event-backlog";
+import { ArrayQueue } from "../helpers/array-queue";
 
 /** The "ami in" backlog on its own: FIFO, bounded, drops counted and flagged, window sized by the flow's cost. */
 describe("reliability: the ami in backlog", () => {
@@ -22,7 +24,7 @@ describe("reliability: the ami in backlog", () => {
 
   it("a fast flow gets everything, in order, and nothing is dropped", async () => {
     const got: Array<[number, number]> = [];
-    const b = new EventBacklog<number>(flow(0, got), { limit: 100 });
+    const b = new EventBacklog<number>(flow(0, got), { queue: new ArrayQueue<number>(), limit: 100 });
     for (let i = 0; i < 1000; i += 10) {
       for (let k = 0; k < 10; k++) b.push(i + k);
       await new Promise((r) => setImmediate(r));
@@ -35,7 +37,7 @@ describe("reliability: the ami in backlog", () => {
   it("a slow flow: at most `limit` wait, the rest is dropped and counted, the next message carries the gap, and the window shrinks to the budget", async () => {
     const got: Array<[number, number]> = [];
     const drops: number[] = [];
-    const b = new EventBacklog<number>(flow(2, got), { limit: 50, scheduler: new DeliveryScheduler({ budgetMs: 20 }) }, (n) => drops.push(n));
+    const b = new EventBacklog<number>(flow(2, got), { queue: new ArrayQueue<number>(), limit: 50, scheduler: new DeliveryScheduler({ budgetMs: 20 }) }, (n) => drops.push(n));
     for (let burst = 0; burst < 5; burst++) {
       for (let k = 0; k < 400; k++) b.push(burst * 400 + k);
       await new Promise((r) => setTimeout(r, 30));
@@ -57,7 +59,7 @@ describe("reliability: the ami in backlog", () => {
 
   it("after close nothing more is delivered", async () => {
     const got: Array<[number, number]> = [];
-    const b = new EventBacklog<number>(flow(1, got), { limit: 1000 });
+    const b = new EventBacklog<number>(flow(1, got), { queue: new ArrayQueue<number>(), limit: 1000 });
     for (let k = 0; k < 1000; k++) b.push(k);
     const before = b.stats.sent;
     b.close();
@@ -91,7 +93,7 @@ describe("reliability: the ami in backlog", () => {
             }
             perTurn.set(turns.turn, (perTurn.get(turns.turn) ?? 0) + 1);
           }),
-        { limit: 1000, scheduler },
+        { queue: new ArrayQueue<number>(), limit: 1000, scheduler },
       );
     const a = make();
     const b = make();
@@ -124,8 +126,8 @@ describe("reliability: the ami in backlog", () => {
         }
         order.push(name);
       });
-    const slow = new EventBacklog<number>(flowOf("slow", 5), { limit: 1000, scheduler });
-    const fast = new EventBacklog<number>(flowOf("fast", 0.05), { limit: 1000, scheduler });
+    const slow = new EventBacklog<number>(flowOf("slow", 5), { queue: new ArrayQueue<number>(), limit: 1000, scheduler });
+    const fast = new EventBacklog<number>(flowOf("fast", 0.05), { queue: new ArrayQueue<number>(), limit: 1000, scheduler });
     for (let k = 0; k < 100; k++) slow.push(k);
     for (let k = 0; k < 400; k++) fast.push(k);
     await drained(fast);
@@ -152,7 +154,7 @@ describe("reliability: the ami in backlog", () => {
           got.push(item);
         });
       },
-      { limit: 1000, scheduler, onError: (err) => errors.push((err as Error).message) },
+      { queue: new ArrayQueue<number>(), limit: 1000, scheduler, onError: (err) => errors.push((err as Error).message) },
     );
     for (let k = 0; k < 200; k++) b.push(k);
     await drained(b);
@@ -171,7 +173,7 @@ describe("reliability: the ami in backlog", () => {
             /* a 1 ms flow */
           }
         }),
-      { limit: 1000, scheduler },
+      { queue: new ArrayQueue<number>(), limit: 1000, scheduler },
     );
     for (let k = 0; k < 300; k++) b.push(k);
     const first = b.stats.sent;
