@@ -1,6 +1,7 @@
 import { CALL_EVENTS, CallTracker } from "../src/ami/calls";
 import { AmiMessage } from "../src/ami/message";
-import { AmiFramer, parseFrame } from "../src/ami/parser";
+import { AmiFramer } from "../src/ami/framer";
+import { parseFrame } from "../src/ami/frame-decoder";
 
 /**
  * Call tracking cost: memory per live call with 10,000 concurrent calls, and CPU per event during

@@ -1,5 +1,6 @@
 import { Socket } from "node:net";
-import { AmiFramer, parseFrame } from "../src/ami/parser";
+import { AmiFramer } from "../src/ami/framer";
+import { parseFrame } from "../src/ami/frame-decoder";
 import { AmiMessage } from "../src/ami/message";
 import { EventFilter, passesFilters } from "./filters";
 import { PbxUser } from "./config";

@@ -7,7 +7,9 @@ import { AgiResult, parseAgiResult } from "./agi";
 import { ActionFields, encodeAction } from "./encoder";
 import { AmiError, amiError } from "./errors";
 import { AmiMessage } from "./message";
-import { AmiFramer, DEFAULT_MAX_FRAME_BYTES, EventFrame, frameMayHaveActionId, parseFrame, peekEventName } from "./parser";
+import { AmiFramer, DEFAULT_MAX_FRAME_BYTES, frameMayHaveActionId, peekEventName } from "./framer";
+import { EventFrame } from "./event-frame";
+import { parseFrame } from "./frame-decoder";
 import { amiVersionToAsterisk } from "./version";
 
 /**

@@ -3,7 +3,9 @@
  * Nothing here imports Node-RED; it could be published on its own.
  */
 export { AmiMessage, HeaderObject } from "./message";
-export { AmiFramer, EventFrame, LineProbe, FramerHandlers, FramerOptions, ParseError, parseFrame, peekEventName, DEFAULT_MAX_FRAME_BYTES } from "./parser";
+export { AmiFramer, FramerHandlers, FramerOptions, ParseError, peekEventName, DEFAULT_MAX_FRAME_BYTES } from "./framer";
+export { EventFrame, LineProbe } from "./event-frame";
+export { parseFrame } from "./frame-decoder";
 export { encodeAction, toHeaders, encodeHeaders, ActionFields, ActionFieldValue, FieldValue, MAX_HEADERS, MAX_LINE_BYTES } from "./encoder";
 export { AmiError, AmiErrorCode } from "./errors";
 export { AgiResult, parseAgiResult, decodeAgiEnv, urlDecode } from "./agi";

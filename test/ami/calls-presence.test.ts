@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { Call, CallTracker, CallUpdate, dialledNumber } from "../../src/ami/calls";
 import { AmiMessage } from "../../src/ami/message";
-import { AmiFramer, parseFrame } from "../../src/ami/parser";
+import { AmiFramer } from "../../src/ami/framer";
+import { parseFrame } from "../../src/ami/frame-decoder";
 import { PresenceChange, PresenceTracker } from "../../src/ami/presence";
 import { readJsonl } from "../helpers/captures";
 import { compileCallFilter } from "../../src/node-red/call-filter";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { decodeAgiEnv, parseAgiResult } from "../../src/ami/agi";
 import { AmiMessage } from "../../src/ami/message";
-import { parseFrame } from "../../src/ami/parser";
+import { parseFrame } from "../../src/ami/frame-decoder";
 import { amiVersionToAsterisk } from "../../src/ami/version";
 import { readRaw } from "../helpers/captures";
 

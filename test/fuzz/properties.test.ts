@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { EventFrame } from "../../src/ami/parser";
+import { EventFrame } from "../../src/ami/event-frame";
 import { compileConditions, compileFrameConditions, type FieldCondition } from "../../src/node-red/event-filter";
 import {
   encoderDefectProperty,
@@ -82,7 +82,7 @@ describe("conditions that cannot be one header line: the same answer as on the d
     // The probe is the condition encoded as UTF-8, where a lone surrogate becomes U+FFFD.
     ["a value with a lone surrogate (eq)", "Event: X\r\nCause: \ufffd", { field: "Cause", op: "eq", value: "\ud83d" }],
     ["a value with a lone surrogate (neq)", "Event: X\r\nCause: \ufffd", { field: "Cause", op: "neq", value: "\ud83d" }],
-    // EventFrame.valuesOf reads past end (see test/ami/frame.test.ts).
+    // EventFrame.valuesOf reads past end (see test/ami/event-frame.test.ts).
     ["a frame shorter than the probe, the rest after its end (regex)", "Caus", { field: "Cause", op: "regex", value: ".*" }, "e: 16\r\n"],
   ];
   for (const [what, text, condition, after = ""] of cases) {

@@ -1,7 +1,9 @@
 import * as fc from "fast-check";
 import { encodeAction } from "../../src/ami/encoder";
 import { AmiError } from "../../src/ami/errors";
-import { AmiFramer, EventFrame, parseFrame } from "../../src/ami/parser";
+import { AmiFramer } from "../../src/ami/framer";
+import { EventFrame } from "../../src/ami/event-frame";
+import { parseFrame } from "../../src/ami/frame-decoder";
 import type { HeaderObject } from "../../src/ami/message";
 import { compileConditions, compileFrameConditions, type FieldCondition } from "../../src/node-red/event-filter";
 

@@ -1,5 +1,5 @@
 import { AmiMessage } from "../../src/ami/message";
-import { parseFrame } from "../../src/ami/parser";
+import { parseFrame } from "../../src/ami/frame-decoder";
 import { readJsonl } from "./captures";
 import { FakeAmi, FakeSession, Fields } from "./fake-ami";
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import * as net from "node:net";
 import { AmiMessage } from "../../src/ami/message";
-import { AmiFramer, parseFrame } from "../../src/ami/parser";
+import { AmiFramer } from "../../src/ami/framer";
+import { parseFrame } from "../../src/ami/frame-decoder";
 
 /**
  * A small, scriptable AMI server for the protocol core's tests. Its fixed texts are those of the

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { EventFrame, parseFrame } from "../../src/ami/parser";
+import { EventFrame } from "../../src/ami/event-frame";
+import { parseFrame } from "../../src/ami/frame-decoder";
 import { FrameQueue } from "../../src/node-red/frame-queue";
 import { ArrayQueue } from "../helpers/array-queue";
 

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { EventFrame, LineProbe, parseFrame } from "../../src/ami/parser";
+import { EventFrame, LineProbe } from "../../src/ami/event-frame";
+import { parseFrame } from "../../src/ami/frame-decoder";
 
 /**
  * EventFrame (a view over a frame's bytes, decoded on demand) and LineProbe (header lines found in

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { AmiFramer, EventFrame, ParseError, parseFrame, peekEventName } from "../../src/ami/parser";
+import { AmiFramer, ParseError, peekEventName } from "../../src/ami/framer";
+import { EventFrame } from "../../src/ami/event-frame";
+import { parseFrame } from "../../src/ami/frame-decoder";
 import { captureNames, readRaw, referenceParse } from "../helpers/captures";
 
 interface Parsed {
