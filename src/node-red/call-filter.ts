@@ -1,3 +1,4 @@
+import { listOf, wildcardMatcher } from "./wildcards";
 import { callDirection, DEFAULT_EXTERNAL_DIGITS, DEFAULT_INBOUND_CONTEXTS } from "../ami";
 import type { Call, CallStep, CallUpdate, Direction, DirectionRules, Presence, PresenceChange, PresenceState } from "../ami";
 import { FilterError } from "./event-filter";
@@ -45,29 +46,10 @@ export interface CallFilter {
   accepts(update: CallUpdate): boolean;
 }
 
-export function listOf(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/[,;\s]+/) : [];
-  const out: string[] = [];
-  for (const item of items) {
-    const s = String(item ?? "").trim();
-    if (s.length > 0 && !out.includes(s)) out.push(s);
-  }
-  return out;
-}
-
-/** An extension list as one predicate; undefined when the list is empty (everything passes). */
+/** An extension (or context) list as one predicate; undefined when the list is empty (everything passes). */
 function extensionMatcher(value: unknown): ((ext: string | undefined) => boolean) | undefined {
-  const list = listOf(value);
-  if (list.length === 0) return undefined;
-  const exact = new Set<string>();
-  const patterns: RegExp[] = [];
-  for (const e of list) {
-    if (/[*?]/.test(e)) {
-      const src = [...e].map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&"))).join("");
-      patterns.push(new RegExp(`^${src}$`));
-    } else exact.add(e);
-  }
-  return (ext) => ext !== undefined && ext !== "" && (exact.has(ext) || patterns.some((re) => re.test(ext)));
+  const match = wildcardMatcher(listOf(value));
+  return match && ((ext) => ext !== undefined && ext !== "" && match(ext));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { listOf, wildcardMatcher } from "./wildcards";
 import { LineProbe } from "../ami";
 import type { AmiMessage, EventFrame } from "../ami";
 
@@ -35,29 +36,6 @@ export class FilterError extends Error {
   }
 }
 
-const WILDCARD = /[*?]/;
-
-function wildcardToRegExp(pattern: string): RegExp {
-  let src = "";
-  for (const ch of pattern) {
-    if (ch === "*") src += ".*";
-    else if (ch === "?") src += ".";
-    else src += ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
-  }
-  return new RegExp(`^${src}$`);
-}
-
-/** Splits an editor value ("Newchannel, Queue*" or an array) into trimmed, non-empty names. */
-export function splitNames(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/[,\s]+/) : [];
-  const out: string[] = [];
-  for (const item of items) {
-    const s = String(item ?? "").trim();
-    if (s.length > 0 && !out.includes(s)) out.push(s);
-  }
-  return out;
-}
-
 /**
  * Compiles the name part. Exact names are a Set lookup; wildcards become anchored RegExps. Event
  * names are matched case-sensitively, as Asterisk sends them (`Newchannel`, not `NewChannel`).
@@ -75,16 +53,9 @@ export function compileNameFilter(spec: NameFilterSpec): NameMatcher {
     }
     return (name) => re.test(name);
   }
-  const names = splitNames(spec.names ?? []);
-  if (names.length === 0 || names.includes("*")) return "*";
-  const exact = new Set<string>();
-  const patterns: RegExp[] = [];
-  for (const n of names) {
-    if (WILDCARD.test(n)) patterns.push(wildcardToRegExp(n));
-    else exact.add(n);
-  }
-  if (patterns.length === 0) return (name) => exact.has(name);
-  return (name) => exact.has(name) || patterns.some((re) => re.test(name));
+  const names = listOf(spec.names ?? []);
+  if (names.includes("*")) return "*";
+  return wildcardMatcher(names) ?? "*";
 }
 
 /**

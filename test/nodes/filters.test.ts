@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { AmiMessage, EventFrame } from "../../src/ami";
-import { compileConditions, compileNameFilter, FilterError, splitNames } from "../../src/node-red/event-filter";
+import { compileConditions, compileNameFilter, FilterError } from "../../src/node-red/event-filter";
+import { listOf } from "../../src/node-red/wildcards";
 import { EventRouter } from "../../src/node-red/event-router";
 import { CallTracker, CallUpdate } from "../../src/ami/calls";
 import { compileCallFilter, compilePresenceFilter } from "../../src/node-red/call-filter";
@@ -33,7 +34,8 @@ describe("ami in filters (pure)", () => {
   });
 
   it("splits editor text on commas and spaces, dropping duplicates", () => {
-    assert.deepEqual(splitNames("Hangup, Newchannel,,Hangup  Queue*"), ["Hangup", "Newchannel", "Queue*"]);
+    assert.deepEqual(listOf("Hangup, Newchannel,,Hangup  Queue*"), ["Hangup", "Newchannel", "Queue*"]);
+    assert.deepEqual(listOf(["6001", " 60* ", 6001, null]), ["6001", "60*"], "an array from the editor");
   });
 
   it("regex mode tests the whole pattern as written and refuses a bad one", () => {

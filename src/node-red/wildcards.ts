@@ -1,0 +1,43 @@
+/**
+ * Lists as the editor gives them ("Newchannel, Queue*", "6001 60*", or an array) and matching
+ * against them with `*` / `?` wildcards: the event names of "ami in", the extensions and contexts
+ * of "ami calls" and "ami presence". One implementation for all of them.
+ */
+
+/** Splits an editor value on commas, semicolons and spaces into trimmed, non-empty, distinct items. */
+export function listOf(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/[,;\s]+/) : [];
+  const out: string[] = [];
+  for (const item of items) {
+    const s = String(item ?? "").trim();
+    if (s.length > 0 && !out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+/** `6*` → /^6.*$/, `Dial?egin` → /^Dial.egin$/; every other character literal. */
+function wildcardToRegExp(pattern: string): RegExp {
+  let src = "";
+  for (const ch of pattern) {
+    if (ch === "*") src += ".*";
+    else if (ch === "?") src += ".";
+    else src += ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
+  }
+  return new RegExp(`^${src}$`);
+}
+
+/**
+ * One predicate for a list of items with wildcards: exact items are a Set lookup, wildcards
+ * anchored regular expressions; case-sensitive. Undefined for an empty list (everything passes).
+ */
+export function wildcardMatcher(items: readonly string[]): ((value: string) => boolean) | undefined {
+  if (items.length === 0) return undefined;
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const item of items) {
+    if (/[*?]/.test(item)) patterns.push(wildcardToRegExp(item));
+    else exact.add(item);
+  }
+  if (patterns.length === 0) return (value) => exact.has(value);
+  return (value) => exact.has(value) || patterns.some((re) => re.test(value));
+}
