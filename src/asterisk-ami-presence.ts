@@ -1,5 +1,5 @@
 import type { PresenceChange } from "./ami";
-import { PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/call-filter";
+import { PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/presence-filter";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
 import { setUpTrackingNode } from "./node-red/tracking-node";

@@ -1,12 +1,12 @@
-import { listOf, wildcardMatcher } from "./wildcards";
 import { callDirection, DEFAULT_EXTERNAL_DIGITS, DEFAULT_INBOUND_CONTEXTS } from "../ami";
-import type { Call, CallStep, CallUpdate, Direction, DirectionRules, Presence, PresenceChange, PresenceState } from "../ami";
-import { FilterError } from "./event-filter";
+import type { Call, CallStep, CallUpdate, Direction, DirectionRules } from "../ami";
+import { endpointOf } from "./endpoint";
+import { FilterError, extensionMatcher, oneOf } from "./wildcards";
 
 /**
- * What an "ami calls" / "ami presence" node lets through, as pure functions: extensions (with
- * `*`/`?` wildcards), directions, lifecycle steps, presence kinds and states; and the plain JSON
- * the nodes send. Nothing here knows about Node-RED.
+ * What an "ami calls" node lets through, as pure functions: extensions (with `*`/`?` wildcards)
+ * and the part they play, directions, lifecycle steps; and the plain JSON the node sends. Nothing
+ * here knows about Node-RED. (The presence node's filter: presence-filter.ts.)
  */
 
 export const CALL_STEPS: readonly CallStep[] = ["ringing", "answered", "ended", "hold", "unhold", "transfer"];
@@ -19,7 +19,6 @@ export const DIRECTIONS: readonly Direction[] = ["inbound", "outbound", "interna
  */
 export const EXTENSION_ROLES = ["any", "called", "caller"] as const;
 export type ExtensionRole = (typeof EXTENSION_ROLES)[number];
-export const PRESENCE_STATES: readonly PresenceState[] = ["idle", "in use", "busy", "ringing", "on hold", "unavailable", "unknown"];
 
 export interface CallFilterSpec {
   /** Extensions ("6001", "60*"), a list or a comma/space separated string. Empty: every call. */
@@ -44,33 +43,6 @@ export interface CallFilter {
   watches(call: Call): boolean;
   /** Step, extension and direction: does this node emit the update? */
   accepts(update: CallUpdate): boolean;
-}
-
-/** An extension (or context) list as one predicate; undefined when the list is empty (everything passes). */
-function extensionMatcher(value: unknown): ((ext: string | undefined) => boolean) | undefined {
-  const match = wildcardMatcher(listOf(value));
-  return match && ((ext) => ext !== undefined && ext !== "" && match(ext));
-}
-
-/**
- * The extension or endpoint a channel or device belongs to: "PJSIP/6001-0000002a" → "6001",
- * "Local/6001@phones-0000abcd;1" → "6001", "Custom:6001" → "6001", "SIP/trunk/0049301234" → "0049301234".
- */
-export function endpointOf(channel: string | undefined): string | undefined {
-  if (!channel) return undefined;
-  let s = channel.replace(/^Custom:/i, "");
-  const slash = s.lastIndexOf("/");
-  if (slash >= 0) s = s.slice(slash + 1);
-  s = s.replace(/;\d+$/, "").replace(/-[0-9a-f]{8}$/i, "");
-  s = s.split("@")[0];
-  return s || undefined;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): Set<T> | undefined {
-  const list = listOf(value);
-  if (list.length === 0) return undefined;
-  for (const v of list) if (!allowed.includes(v as T)) throw new FilterError(`unknown ${what} ${JSON.stringify(v)} (one of ${allowed.join(", ")})`);
-  return new Set(list as T[]);
 }
 
 /** Throws FilterError for an unknown direction or step, or an invalid inbound-contexts regex. */
@@ -141,66 +113,4 @@ function directionRule(contexts: unknown, trunks: unknown, digits: unknown): (ca
     externalNumberMinLength: rawDigits === "" ? DEFAULT_EXTERNAL_DIGITS : n,
   };
   return (call) => callDirection(call, rules);
-}
-
-// ---- presence
-
-export type PresenceKind = "extension" | "device" | "both";
-
-export interface PresenceFilterSpec {
-  /**
-   * Extensions ("6001", "60*", "6001@phones"): an extension's number, or its number@context, or a
-   * device's endpoint ("Custom:6001", "PJSIP/6001").
-   */
-  extensions?: readonly string[] | string;
-  /**
-   * Dialplan contexts of the extensions watched ("phones", "from-internal", "*-internal"); empty:
-   * every context. A PBX often has a hint for 6001 in more than one context: each is its own entry
-   * (id "6001@phones"), and this picks the ones meant. Devices have no context: not filtered by it.
-   */
-  contexts?: readonly string[] | string;
-  /** extension (hints, the default), device, or both. */
-  kind?: string;
-  /** Changes to these states only (empty: every change); the snapshot is not filtered by state. */
-  states?: readonly string[] | string;
-}
-
-export interface PresenceFilter {
-  watches(p: Presence): boolean;
-  accepts(change: PresenceChange): boolean;
-}
-
-export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter {
-  const ext = extensionMatcher(spec.extensions);
-  const context = extensionMatcher(spec.contexts);
-  const kind: PresenceKind = spec.kind === "device" || spec.kind === "both" ? spec.kind : "extension";
-  // States contain spaces ("in use"): only an array (the editor's checkboxes) or commas separate them.
-  const rawStates = Array.isArray(spec.states) ? spec.states : typeof spec.states === "string" ? spec.states.split(",") : [];
-  const states = oneOf(
-    rawStates.map((s) => String(s).trim()).filter((s) => s.length > 0),
-    PRESENCE_STATES,
-    "state",
-  );
-  const watches = (p: Presence): boolean => {
-    if (kind !== "both" && p.kind !== kind) return false;
-    if (p.kind === "extension" && context && !context(p.context)) return false;
-    if (!ext) return true;
-    return p.kind === "extension" ? ext(p.exten) || ext(p.id) : ext(endpointOf(p.id));
-  };
-  return {
-    watches,
-    accepts: (c) => watches(c.presence) && (!states || states.has(c.presence.state)),
-  };
-}
-
-/** Not idle, and known: ringing, in use, busy, on hold. */
-export function isActive(p: Presence): boolean {
-  return p.state === "in use" || p.state === "busy" || p.state === "ringing" || p.state === "on hold";
-}
-
-/** Snapshot order for panels: by extension (numbers in numeric order), then context or device. */
-export function byId(a: Presence, b: Presence): number {
-  const ka = a.kind === "extension" ? a.exten : a.id;
-  const kb = b.kind === "extension" ? b.exten : b.id;
-  return ka.localeCompare(kb, "en", { numeric: true }) || a.id.localeCompare(b.id, "en", { numeric: true });
 }

@@ -1,4 +1,4 @@
-import { listOf, wildcardMatcher } from "./wildcards";
+import { FilterError, listOf, wildcardMatcher } from "./wildcards";
 import { LineProbe } from "../ami";
 import type { AmiMessage, EventFrame } from "../ami";
 
@@ -29,12 +29,7 @@ export interface FieldCondition {
 /** A compiled name filter: "*" (every event, cheapest for the core) or a predicate. */
 export type NameMatcher = "*" | ((eventName: string) => boolean);
 
-export class FilterError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FilterError";
-  }
-}
+export { FilterError };
 
 /**
  * Compiles the name part. Exact names are a Set lookup; wildcards become anchored RegExps. Event

@@ -1,3 +1,11 @@
+/** A filter the node cannot use (bad regex, unknown step...): the node shows it and does not start. */
+export class FilterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FilterError";
+  }
+}
+
 /**
  * Lists as the editor gives them ("Newchannel, Queue*", "6001 60*", or an array) and matching
  * against them with `*` / `?` wildcards: the event names of "ami in", the extensions and contexts
@@ -40,4 +48,18 @@ export function wildcardMatcher(items: readonly string[]): ((value: string) => b
   }
   if (patterns.length === 0) return (value) => exact.has(value);
   return (value) => exact.has(value) || patterns.some((re) => re.test(value));
+}
+
+/** An extension (or context) list as one predicate (an empty value never matches); undefined when the list is empty (everything passes). */
+export function extensionMatcher(value: unknown): ((ext: string | undefined) => boolean) | undefined {
+  const match = wildcardMatcher(listOf(value));
+  return match && ((ext) => ext !== undefined && ext !== "" && match(ext));
+}
+
+/** A list whose items must each be one of `allowed` (directions, steps, states); undefined when empty. */
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): Set<T> | undefined {
+  const list = listOf(value);
+  if (list.length === 0) return undefined;
+  for (const v of list) if (!allowed.includes(v as T)) throw new FilterError(`unknown ${what} ${JSON.stringify(v)} (one of ${allowed.join(", ")})`);
+  return new Set(list as T[]);
 }

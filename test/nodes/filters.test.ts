@@ -4,7 +4,8 @@ import { compileConditions, compileNameFilter, FilterError } from "../../src/nod
 import { listOf } from "../../src/node-red/wildcards";
 import { EventRouter } from "../../src/node-red/event-router";
 import { CallTracker, CallUpdate } from "../../src/ami/calls";
-import { compileCallFilter, compilePresenceFilter } from "../../src/node-red/call-filter";
+import { compileCallFilter } from "../../src/node-red/call-filter";
+import { compilePresenceFilter } from "../../src/node-red/presence-filter";
 import { Presence } from "../../src/ami/presence";
 import { loadCapture } from "../helpers/capture-pbx";
 
