@@ -146,38 +146,27 @@ export type PresenceFeed = SharedFeed<PresenceTracking, PresenceChange>;
 const callFeeds = new WeakMap<AmiConnection, CallFeed>();
 const presenceFeeds = new WeakMap<AmiConnection, PresenceFeed>();
 
-/** The call feed of a connection, made on first use. */
-export function callFeedOf(connection: AmiConnection): CallFeed {
-  let feed = callFeeds.get(connection);
+/** The feed in `feeds` of a connection, made with `track` on first use and forgotten when its last user leaves. */
+function feedOf<T extends Tracking, U>(feeds: WeakMap<AmiConnection, SharedFeed<T, U>>, connection: AmiConnection, track: Start<T, U>): SharedFeed<T, U> {
+  let feed = feeds.get(connection);
   if (!feed) {
-    const made: CallFeed = new SharedFeed<CallTracking, CallUpdate>(
-      connection,
-      (client, emit, onError) => trackCalls(client, emit, { onError }),
-      () => {
-        if (callFeeds.get(connection) === made) callFeeds.delete(connection);
-      },
-    );
+    const made: SharedFeed<T, U> = new SharedFeed<T, U>(connection, track, () => {
+      if (feeds.get(connection) === made) feeds.delete(connection);
+    });
     feed = made;
-    callFeeds.set(connection, feed);
+    feeds.set(connection, feed);
   }
   return feed;
 }
 
+/** The call feed of a connection, made on first use. */
+export function callFeedOf(connection: AmiConnection): CallFeed {
+  return feedOf(callFeeds, connection, (client, emit, onError) => trackCalls(client, emit, { onError }));
+}
+
 /** The presence feed of a connection, made on first use. */
 export function presenceFeedOf(connection: AmiConnection): PresenceFeed {
-  let feed = presenceFeeds.get(connection);
-  if (!feed) {
-    const made: PresenceFeed = new SharedFeed<PresenceTracking, PresenceChange>(
-      connection,
-      (client, emit, onError) => trackPresence(client, emit, { onError }),
-      () => {
-        if (presenceFeeds.get(connection) === made) presenceFeeds.delete(connection);
-      },
-    );
-    feed = made;
-    presenceFeeds.set(connection, feed);
-  }
-  return feed;
+  return feedOf(presenceFeeds, connection, (client, emit, onError) => trackPresence(client, emit, { onError }));
 }
 
 /** The feeds a connection has now (for tests and diagnostics). */
