@@ -253,14 +253,14 @@ export class AmiClient extends EventEmitter {
   constructor(options: AmiClientOptions) {
     super();
     if (!options || typeof options.host !== "string" || options.host.length === 0) {
-      throw new TypeError("AmiClient: host is required");
+      throw amiError("ERR_AMI_INVALID_OPTIONS", "AmiClient: host is required");
     }
     if (typeof options.username !== "string" || options.username.length === 0) {
-      throw new TypeError("AmiClient: username is required");
+      throw amiError("ERR_AMI_INVALID_OPTIONS", "AmiClient: username is required");
     }
     const useTls = !!options.tls;
     if (options.port !== undefined && !(Number.isInteger(options.port) && options.port > 0 && options.port < 65536)) {
-      throw new TypeError(`AmiClient: port must be an integer from 1 to 65535, not ${String(options.port)}`);
+      throw amiError("ERR_AMI_INVALID_OPTIONS", `AmiClient: port must be an integer from 1 to 65535, not ${String(options.port)}`);
     }
     this.options = {
       host: options.host,
@@ -747,9 +747,8 @@ export class AmiClient extends EventEmitter {
     const err = amiError(
       "ERR_AMI_ORIGINATE_FAILED",
       `Originate failed: ${why} (Reason ${msg.get("Reason") ?? "?"}, Channel ${msg.get("Channel") ?? "?"})`,
-      { action: p.action, actionId: p.id, response: p.response },
+      { action: p.action, actionId: p.id, response: p.response, result },
     );
-    Object.assign(err, { result });
     this.settle(p, err);
   }
 
@@ -772,8 +771,8 @@ export class AmiClient extends EventEmitter {
         action: p.action,
         actionId: p.id,
         response: p.response,
+        result,
       });
-      Object.assign(err, { result });
       this.settle(p, err);
       return;
     }

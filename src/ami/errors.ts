@@ -1,3 +1,4 @@
+import type { ActionResult } from "./client";
 import type { AmiMessage } from "./message";
 
 /**
@@ -19,7 +20,10 @@ export type AmiErrorCode =
   | "ERR_AMI_AGI_FAILED" // an AGI command answered with a 5xx code
   | "ERR_AMI_AGI_CHANNEL_GONE" // the Async AGI channel ended before the command ran
   | "ERR_AMI_AUTH" // login refused
-  | "ERR_AMI_PROTOCOL"; // the peer broke the framing rules (frame too large, ...)
+  | "ERR_AMI_PROTOCOL" // the peer broke the framing rules (frame too large, ...)
+  | "ERR_AMI_INVALID_OPTIONS" // an AmiClient created with options it cannot use (no host, a bad port...)
+  | "ERR_AMI_FRAME_RELEASED" // an EventFrame read after its listener returned (its bytes may be reused)
+  | "ERR_AMI_NOT_CONFIGURED"; // (Node-RED) the server node has no usable configuration
 
 export class AmiError extends Error {
   readonly code: AmiErrorCode;
@@ -28,6 +32,8 @@ export class AmiError extends Error {
   actionId?: string;
   /** The server's response, when there was one (Response: Error, Originate queued then failed...). */
   response?: AmiMessage;
+  /** What is known of the action's result when it failed after its response (Originate, AGI). */
+  result?: ActionResult;
 
   constructor(code: AmiErrorCode, message: string) {
     super(message);
@@ -39,11 +45,12 @@ export class AmiError extends Error {
 export function amiError(
   code: AmiErrorCode,
   message: string,
-  detail?: { action?: string; actionId?: string; response?: AmiMessage },
+  detail?: { action?: string; actionId?: string; response?: AmiMessage; result?: ActionResult },
 ): AmiError {
   const err = new AmiError(code, message);
   if (detail?.action !== undefined) err.action = detail.action;
   if (detail?.actionId !== undefined) err.actionId = detail.actionId;
   if (detail?.response !== undefined) err.response = detail.response;
+  if (detail?.result !== undefined) err.result = detail.result;
   return err;
 }

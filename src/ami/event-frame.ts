@@ -1,6 +1,7 @@
 import type { AmiMessage, HeaderObject } from "./message";
 import { frameHeaders, parseFrame } from "./frame-decoder";
 import { startsWith } from "./framer";
+import { amiError } from "./errors";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -50,7 +51,7 @@ export class EventFrame {
   /** The event's headers, decoded on the first call. */
   get message(): AmiMessage {
     if (this.decodedMessage) return this.decodedMessage;
-    if (this.end < 0) throw new Error(`EventFrame ${this.name}: read after its listener returned; read message or copy the bytes during the call`);
+    if (this.end < 0) throw amiError("ERR_AMI_FRAME_RELEASED", `EventFrame ${this.name}: read after its listener returned; read message or copy the bytes during the call`);
     return (this.decodedMessage = parseFrame(this.buf, this.start, this.end));
   }
 
@@ -62,7 +63,7 @@ export class EventFrame {
    */
   toObject(): HeaderObject {
     if (this.decodedMessage) return this.decodedMessage.toObject();
-    if (this.end < 0) throw new Error(`EventFrame ${this.name}: read after its listener returned; read message or copy the bytes during the call`);
+    if (this.end < 0) throw amiError("ERR_AMI_FRAME_RELEASED", `EventFrame ${this.name}: read after its listener returned; read message or copy the bytes during the call`);
     if (this.single || !this.objectMade) {
       this.objectMade = true;
       return frameHeaders(this.buf, this.start, this.end);
@@ -77,7 +78,7 @@ export class EventFrame {
 
   /** Copies the frame's bytes into target at offset (as Buffer.copy). */
   copyTo(target: Buffer, offset: number): number {
-    if (this.end < 0) throw new Error(`EventFrame ${this.name}: copied after its listener returned`);
+    if (this.end < 0) throw amiError("ERR_AMI_FRAME_RELEASED", `EventFrame ${this.name}: copied after its listener returned`);
     return this.buf.copy(target, offset, this.start, this.end);
   }
 
@@ -95,7 +96,7 @@ export class EventFrame {
    * (which message.get would still find): callers fall back to `message` on a miss.
    */
   findLine(probe: LineProbe): number {
-    if (this.end < 0) throw new Error(`EventFrame ${this.name}: read after its listener returned`);
+    if (this.end < 0) throw amiError("ERR_AMI_FRAME_RELEASED", `EventFrame ${this.name}: read after its listener returned`);
     const { buf, start, end } = this;
     const len = probe.text.length;
     // The first line has no line end before it; every other one follows a "\n".
@@ -114,7 +115,7 @@ export class EventFrame {
   /** The values of every header line that starts with the probe's text (`Name:`), decoded. */
   valuesOf(probe: LineProbe): string[] {
     const out: string[] = [];
-    if (this.end < 0) throw new Error(`EventFrame ${this.name}: read after its listener returned`);
+    if (this.end < 0) throw amiError("ERR_AMI_FRAME_RELEASED", `EventFrame ${this.name}: read after its listener returned`);
     const { buf, start, end } = this;
     const view = buf.subarray(start, end);
     let at = start + probe.text.length <= end && startsWith(buf, start, probe.text) ? start : -1;

@@ -1,3 +1,4 @@
+import { AmiError } from "./errors";
 import { END_COMMAND_TEXT } from "./frame-decoder";
 
 /**
@@ -36,9 +37,10 @@ export interface FramerHandlers {
   onError(err: ParseError): void;
 }
 
-export class ParseError extends Error {
+/** The peer broke the framing rules (a frame over the size limit...): an AmiError, code ERR_AMI_PROTOCOL. */
+export class ParseError extends AmiError {
   constructor(message: string) {
-    super(message);
+    super("ERR_AMI_PROTOCOL", message);
     this.name = "ParseError";
   }
 }

@@ -7,7 +7,7 @@ export { AmiFramer, FramerHandlers, FramerOptions, ParseError, peekEventName, DE
 export { EventFrame, LineProbe } from "./event-frame";
 export { parseFrame } from "./frame-decoder";
 export { encodeAction, toHeaders, encodeHeaders, ActionFields, ActionFieldValue, FieldValue, MAX_HEADERS, MAX_LINE_BYTES } from "./encoder";
-export { AmiError, AmiErrorCode } from "./errors";
+export { AmiError, AmiErrorCode, amiError } from "./errors";
 export { AgiResult, parseAgiResult, decodeAgiEnv, urlDecode } from "./agi";
 export { amiVersionToAsterisk } from "./version";
 export {

@@ -1,4 +1,4 @@
-import { AmiClient, ActionFields, ActionResult, AmiClientOptions, AmiLogger, SendOptions, StateChange } from "../ami";
+import { AmiClient, ActionFields, ActionResult, AmiClientOptions, AmiLogger, SendOptions, StateChange, amiError } from "../ami";
 import type { NameMatcher } from "./event-filter";
 import { sharedScheduler } from "./delivery-scheduler";
 import { EventHandler, EventRouter } from "./event-router";
@@ -124,8 +124,8 @@ export class AmiConnection {
   send(action: string, fields: ActionFields, options: SendOptions): Promise<ActionResult> {
     if (!this.client) {
       const err = this.#opts.problem
-        ? Object.assign(new Error(`${action}: ${this.#opts.t(this.#opts.problem)}`), { code: "ERR_AMI_NOT_CONFIGURED" })
-        : Object.assign(new Error(`${action}: the AMI connection is not open`), { code: "ERR_AMI_CLOSED" });
+        ? amiError("ERR_AMI_NOT_CONFIGURED", `${action}: ${this.#opts.t(this.#opts.problem)}`, { action })
+        : amiError("ERR_AMI_CLOSED", `${action}: the AMI connection is not open`, { action });
       return Promise.reject(err);
     }
     return this.client.send(action, fields, options);
