@@ -65,9 +65,8 @@ export = function (RED: NodeAPI): void {
     const report = (final: boolean): void => {
       if (unreported === 0) return;
       const total = backlog.stats.dropped;
-      node.warn(
-        `${unreported} event${unreported === 1 ? "" : "s"} dropped${final ? "" : ` in the last ${DROP_REPORT_MS / 1000} s`}: the flow takes events more slowly than Asterisk sends them and the backlog of ${boundText} is full (${total} dropped since the node started)`,
-      );
+      const key = `asterisk-ami-in.errors.${unreported === 1 ? "dropped-one" : "dropped"}${final ? "-final" : ""}`;
+      node.warn(RED._(key, { count: unreported, seconds: DROP_REPORT_MS / 1000, bound: boundText, total }));
       unreported = 0;
     };
     const backlog = new EventBacklog<EventFrame>(
@@ -84,12 +83,12 @@ export = function (RED: NodeAPI): void {
         node.send({ _msgid: newMsgId(), topic: frame.name, payload, ami } as NodeMessage);
       },
       // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
-      { limit: bound.events, queue: new FrameQueue(bound.bytes), onError: (err) => node.error(`an event could not be handed to the flow: ${(err as Error)?.message ?? err}`) },
+      { limit: bound.events, queue: new FrameQueue(bound.bytes), onError: (err) => node.error(RED._("asterisk-ami-in.errors.hand-over", { error: String((err as Error)?.message ?? err) })) },
       (total) => {
         board.droppedEvents(total);
         unreported++;
         if (reportTimer) return;
-        node.warn(`dropping events: the flow takes them more slowly than Asterisk sends them and the backlog of ${boundText} is full`);
+        node.warn(RED._("asterisk-ami-in.errors.dropping", { bound: boundText }));
         reportTimer = setInterval(() => {
           if (unreported === 0) {
             clearInterval(reportTimer);
