@@ -153,13 +153,19 @@ export class CallEngine {
 
   // ---- channels -----------------------------------------------------------------------------
 
-  private newUniqueid(): string {
+  /** The next Uniqueid (also for the SIP lab's channels, simulator/sip.ts). */
+  newUniqueid(): string {
     return `${this.epoch}.${this.uniqueSeq++}`;
+  }
+
+  /** The next channel sequence number, shared by every technology (`-0000002f`). */
+  newChannelSeq(): string {
+    return (this.channelSeq++).toString(16).padStart(8, "0");
   }
 
   /** A Local channel pair `Local/<exten>@<context>-<seq>;1/;2` (Newchannel for both halves). */
   private createLocalPair(exten: string, context: string, linkedid?: string, ids: [string?, string?] = []): [Channel, Channel] {
-    const seq = (this.channelSeq++).toString(16).padStart(8, "0");
+    const seq = this.newChannelSeq();
     const base = `Local/${exten}@${context}-${seq}`;
     const id1 = ids[0] || this.newUniqueid();
     const id2 = ids[1] || this.newUniqueid();

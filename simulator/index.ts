@@ -29,6 +29,35 @@ export interface PbxOptions {
   timeScale?: number;
   /** A JSON file with users / queues / dialplan / deviceStates / globals (see simulator/config.ts). */
   config?: string;
+  /**
+   * The SIP lab of the captures `sip-*` (simulator/sip.ts): PJSIP endpoints 6001 Alice, 6002 Bob,
+   * 6003 Carol and the `provider` trunk, driven through `SimulatedPbx.phones`. Off by default: its
+   * context `phones` is the captures' (`_600X` dials PJSIP/600X), not the default lab's Local one.
+   */
+  sip?: boolean;
+}
+
+/**
+ * The SIP lab's phones (`startPbx({ sip: true })`). A phone is an endpoint id: "6001", "6002",
+ * "6003" or "provider" (the trunk, whose calls go to context from-pstn). Each call produces the AMI
+ * events the real Asterisk published for the same SIP message (captures sip-*).
+ */
+export interface SipPhones {
+  /** INVITE: 600X (a phone), 800 (ring group 6001+6002); from "provider" any number (from-pstn ring group). */
+  dial(from: string, number: string): void;
+  /** 200 OK to the call ringing on the phone. */
+  answer(phone: string): void;
+  /** 486 Busy Here to the call ringing on the phone: DialEnd BUSY, Hangup cause 17. */
+  reject(phone: string): void;
+  /** BYE (CANCEL for its own call still ringing; 486 for a call ringing on it). */
+  hangUp(phone: string): void;
+  /** re-INVITE sendonly: Hold on the phone's channel, the peer's device ONHOLD. */
+  hold(phone: string): void;
+  resume(phone: string): void;
+  /** RFC 4733 digits. */
+  sendDtmf(phone: string, digits: string): void;
+  /** The phone's current call, undefined when idle. */
+  status(phone: string): { channel: string; state: string } | undefined;
 }
 
 export interface SimulatedPbx {
@@ -55,6 +84,8 @@ export interface SimulatedPbx {
    * wait before the client is dropped (Asterisk's writetimeout, default 100).
    */
   flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number; perSecond?: number }): Promise<void>;
+  /** The SIP lab's phones; only with `sip: true`. */
+  readonly phones?: SipPhones;
   /** Shutdown event, close all, listen again on the same port(s). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -76,6 +107,9 @@ class SimulatedPbxImpl implements SimulatedPbx {
   }
   get loggedIn(): number {
     return [...this.core.sessions].filter((s) => s.loggedIn).length;
+  }
+  get phones(): SipPhones | undefined {
+    return this.core.sip;
   }
   get actions(): Array<{ session: number; action: AmiMessage; at: number }> {
     return this.core.actions;

@@ -7,6 +7,7 @@ import { handleAction } from "./actions";
 import { CallEngine } from "./calls";
 import { DeviceStates } from "./devices";
 import { Queues } from "./queues";
+import { SipLab } from "./sip";
 import { Dialplan } from "./dialplan";
 import { PbxUser, resolveConfig } from "./config";
 import { floodEvents } from "./flood";
@@ -23,6 +24,7 @@ export interface PbxCoreOptions {
   traffic?: { callsPerMinute: number; seed?: number };
   timeScale?: number;
   config?: string;
+  sip?: boolean;
 }
 
 /**
@@ -36,6 +38,8 @@ export class PbxCore {
   readonly devices: DeviceStates;
   readonly queues: Queues;
   readonly calls: CallEngine;
+  /** The SIP lab's phones (option `sip`), simulator/sip.ts. */
+  readonly sip?: SipLab;
   readonly startedAt = Date.now();
   reloadedAt = this.startedAt;
   readonly timeScale: number;
@@ -91,6 +95,7 @@ export class PbxCore {
       scale: (ms) => ms * this.timeScale,
       broadcast,
     });
+    if (opts.sip) this.sip = new SipLab({ calls: this.calls, broadcast, scale: (ms) => ms * this.timeScale });
   }
 
   get uptimeSeconds(): number {
@@ -213,6 +218,7 @@ export class PbxCore {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.calls.stop();
+    this.sip?.stop();
   }
 
   private async stopListening(): Promise<void> {

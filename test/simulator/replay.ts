@@ -84,6 +84,12 @@ const DYNAMIC = new Set([
 ]);
 /** VarSet values that are times. */
 const DYNAMIC_VARS = new Set(["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS"]);
+/**
+ * VarSet values of SIP calls (captures sip-*) that are measured or random when set (an empty value,
+ * the clearing, is still compared): ring and progress times in ms, the peer's SIP Call-ID, the RTP
+ * statistics (RTPAUDIOQOS*, *BRIDGED).
+ */
+const DYNAMIC_SIP_VARS = /^(RINGTIME_MS|PROGRESSTIME_MS|BRIDGEPVTCALLID|RTPAUDIOQOS\w*)$/;
 
 class Ordinals {
   private readonly maps = new Map<string, Map<string, number>>();
@@ -117,11 +123,13 @@ function normalise(m: Array<[string, string]>, ord: Ordinals): string[] {
   const chan = (v: string): string =>
     v
       .replace(/(Local\/[^\s;,)]+?)-([0-9a-f]{8})/g, (_, base: string, seq: string) => `${base}-${ord.of("seq", seq)}`)
+      .replace(/(PJSIP\/[^\s;,)&]+?)-([0-9a-f]{8})\b/g, (_, base: string, seq: string) => `${base}-${ord.of("seq", seq)}`)
       .replace(/\b(1[0-9]{9}\.[0-9]+)\b/g, (u: string) => ord.of("uid", u))
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (u: string) => ord.of("bridge", u));
   return m.map(([k, v]) => {
     if (DYNAMIC.has(k)) return `${k}: <*>`;
     if (k === "Value" && event === "VarSet" && variable && DYNAMIC_VARS.has(variable)) return `${k}: <*>`;
+    if (k === "Value" && event === "VarSet" && variable && DYNAMIC_SIP_VARS.test(variable) && v !== "") return `${k}: <*>`;
     if (k === "CommandId" && /^(AGIExecStart|AGIExecEnd)$/.test(event ?? "")) return `${k}: <*>`;
     if (k === "Env" || (k === "Result" && event === "AsyncAGIExec")) {
       const decoded = decodeURIComponent(v).replace(/agi_threadid: \d+/, "agi_threadid: <*>");

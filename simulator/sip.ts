@@ -1,0 +1,540 @@
+/**
+ * The SIP lab (`startPbx({ sip: true })`): PJSIP endpoints 6001 "Alice", 6002 "Bob", 6003 "Carol"
+ * and a `provider` trunk, with the dialplan of the real SIP captures (test/fixtures/captures/sip-*):
+ *
+ *   [phones]    hints 6001-6003 -> PJSIP/600x
+ *               _600X => NoOp(SIP lab: ${CALLERID(num)} calls ${EXTEN}), Dial(PJSIP/${EXTEN},15,t), Hangup
+ *               800   => NoOp(SIP lab: ring group 800), Dial(PJSIP/6001&PJSIP/6002,15,t), Hangup
+ *   [from-pstn] _X.   => NoOp(SIP lab: inbound DID ${EXTEN}), Set(CALLERID(all)="Outside Caller" <+4930123456>),
+ *                        Dial(PJSIP/6001&PJSIP/6002,15,t), Hangup
+ *   queue sipq (ringall, PJSIP/6002 "Bob", PJSIP/6003 "Carol"): its members' QueueMemberStatus
+ *
+ * The phones are driven through SipPhones (dial, answer, reject, hangUp, hold, resume, sendDtmf,
+ * blindTransfer); each action produces what the real Asterisk published for the same SIP message
+ * in the captures (names, header layout, fixed texts, causes, order per channel). The channels live
+ * in the call engine's channel list, so CoreShowChannels and Status see them.
+ */
+import { randomUUID, randomBytes } from "node:crypto";
+import { Bridge, bridgeHeaders, CAUSE_TEXT, Channel, channelHeaders, Pairs, Party, UNKNOWN } from "./channel";
+import { channelEvent, PbxEvent } from "./events";
+import { CallEngine } from "./calls";
+
+export interface SipHost {
+  readonly calls: CallEngine;
+  broadcast(ev: PbxEvent): void;
+  /** Dialplan milliseconds to real ones (timeScale). */
+  scale(ms: number): number;
+}
+
+interface Endpoint {
+  id: string;
+  caller: Party;
+  /** The context its calls start in. */
+  context: string;
+  /** baresip's UDP port in the lab (RemoteAddress). */
+  port: number;
+}
+
+export const SIP_ENDPOINTS: readonly Endpoint[] = [
+  { id: "6001", caller: { num: "6001", name: "Alice" }, context: "phones", port: 5071 },
+  { id: "6002", caller: { num: "6002", name: "Bob" }, context: "phones", port: 5072 },
+  { id: "6003", caller: { num: "6003", name: "Carol" }, context: "phones", port: 5073 },
+  { id: "provider", caller: { num: "provider", name: "Provider" }, context: "from-pstn", port: 5077 },
+];
+
+/** Hints of the SIP lab (context `phones`, as in the captures). */
+export const SIP_HINTS: ReadonlyArray<[string, string, string]> = [
+  ["6001", "phones", "PJSIP/6001"],
+  ["6002", "phones", "PJSIP/6002"],
+  ["6003", "phones", "PJSIP/6003"],
+];
+
+/** Queue sipq's members (app_queue publishes QueueMemberStatus on each change of their devices). */
+const SIPQ_MEMBERS: Record<string, string> = { "PJSIP/6002": "Bob", "PJSIP/6003": "Carol" };
+
+const RING_GROUP = ["6001", "6002"];
+const DIAL_TIMEOUT_S = 15;
+const OUTSIDE_CALLER: Party = { num: "+4930123456", name: "Outside Caller" };
+/** How long baresip plays an RFC 4733 digit (capture sip-dtmf: DurationMs 180). */
+const DTMF_MS = 180;
+const CALLING_PRES = "0 (Presentation Allowed, Not Screened)";
+
+/** ast_devstate values of app_queue's Status. */
+const DEVSTATE_NUM: Record<string, number> = { UNKNOWN: 0, NOT_INUSE: 1, INUSE: 2, BUSY: 3, INVALID: 4, UNAVAILABLE: 5, RINGING: 6, RINGINUSE: 7, ONHOLD: 8 };
+/** ExtensionStatus for a device state. */
+const EXT_STATUS: Record<string, [number, string]> = {
+  NOT_INUSE: [0, "Idle"], INUSE: [1, "InUse"], RINGING: [8, "Ringing"], ONHOLD: [16, "Hold"], BUSY: [2, "Busy"],
+};
+
+/** The variables Dial() clears when it starts (app_dial, every SIP capture). */
+const DIAL_RESET = ["DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME",
+  "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS"];
+
+/** One SIP dialog's channel. */
+interface Leg {
+  ch: Channel;
+  ep: Endpoint;
+  /** The SIP Call-ID: a phone's own (16 hex, baresip) for an INVITE it sent; Asterisk's UUID for one it sent. */
+  callId: string;
+  /** Inbound: the phone called Asterisk (runs dialplan). Outbound: Asterisk rang the phone (Dial). */
+  dir: "in" | "out";
+  call: SipCall;
+  /** The phone put the call on hold. */
+  onHold?: boolean;
+  /** The peer put this leg on hold: its device shows ONHOLD. */
+  onHoldByPeer?: boolean;
+}
+
+/** One Dial(): the calling leg and the phones it rings. */
+interface SipCall {
+  caller: Leg;
+  targets: Leg[];
+  answered?: Leg;
+  bridge?: Bridge;
+  startedAt: number;
+  answeredAt?: number;
+  timer?: NodeJS.Timeout;
+  ringing: boolean;
+  done: boolean;
+}
+
+export class SipLab {
+  private readonly legs = new Set<Leg>();
+  private readonly deviceState = new Map<string, string>();
+  private readonly loginTime = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly host: SipHost) {
+    for (const ep of SIP_ENDPOINTS) this.deviceState.set(`PJSIP/${ep.id}`, "NOT_INUSE");
+  }
+
+  // ---- the phone API ------------------------------------------------------------------------
+
+  /** The phone sends an INVITE for `number` (its endpoint's context decides what runs). */
+  dial(from: string, number: string): void {
+    const ep = this.endpoint(from);
+    const callId = randomBytes(8).toString("hex");
+    this.security("ChallengeSent", ep, callId, [["Challenge", ""]]);
+    this.security("SuccessfulAuth", ep, callId, [["UsingPassword", "1"]]);
+    const ch = this.newChannel(ep, ep.context, number, 4);
+    const call: SipCall = { caller: undefined as unknown as Leg, targets: [], startedAt: Date.now(), ringing: false, done: false };
+    const leg: Leg = { ch, ep, callId, dir: "in", call };
+    call.caller = leg;
+    this.legs.add(leg);
+    this.varSet(ch, "SIPDOMAIN", "127.0.0.1");
+    this.updateDevice(ep);
+    let targets: string[];
+    if (ep.context === "from-pstn") {
+      this.newexten(ch, "NoOp", `SIP lab: inbound DID ${number}`);
+      this.next(ch);
+      this.newexten(ch, "Set", `CALLERID(all)="${OUTSIDE_CALLER.name}" <${OUTSIDE_CALLER.num}>`);
+      ch.caller = { ...OUTSIDE_CALLER };
+      this.emit("NewCallerid", "call", ch, [["CID-CallingPres", CALLING_PRES]]);
+      targets = RING_GROUP;
+    } else if (/^600\d$/.test(number) && SIP_ENDPOINTS.some((e) => e.id === number)) {
+      this.newexten(ch, "NoOp", `SIP lab: ${ep.caller.num} calls ${number}`);
+      targets = [number];
+    } else if (number === "800") {
+      this.newexten(ch, "NoOp", "SIP lab: ring group 800");
+      targets = RING_GROUP;
+    } else {
+      // No such extension: the INVITE gets 404 and the channel goes at once.
+      this.hangupLeg(leg, 1);
+      return;
+    }
+    this.next(ch);
+    this.startDial(call, targets);
+  }
+
+  /** The phone answers its ringing call (200 OK). */
+  answer(phone: string): void {
+    const leg = this.ringingLeg(phone);
+    if (!leg) throw new Error(`phone ${phone} has no ringing call`);
+    this.answered(leg);
+  }
+
+  /** The phone rejects its ringing call (486 Busy Here): DialEnd BUSY, the leg hangs up with cause 17. */
+  reject(phone: string): void {
+    const leg = this.ringingLeg(phone);
+    if (!leg) throw new Error(`phone ${phone} has no ringing call`);
+    const call = leg.call;
+    leg.ch.hangupCause = 17;
+    this.dialEnd(call, leg, "BUSY");
+    call.targets.splice(call.targets.indexOf(leg), 1);
+    this.hangupLeg(leg, 17);
+    if (call.targets.length === 0) this.dialFailed(call, "BUSY");
+  }
+
+  /** The phone hangs up (BYE; CANCEL while its own call rings; 486 on a call ringing on it). */
+  hangUp(phone: string): void {
+    const leg = this.legOf(phone);
+    if (!leg) throw new Error(`phone ${phone} has no call`);
+    if (leg.dir === "out" && leg.ch.state !== 6) return this.reject(phone);
+    const call = leg.call;
+    if (!call.answered) return this.callerCancels(call);
+    this.byeInBridge(leg);
+  }
+
+  /** The phone puts its call on hold (re-INVITE sendonly): Hold on its channel, the other device ONHOLD. */
+  hold(phone: string): void {
+    this.holdOrResume(phone, true);
+  }
+
+  resume(phone: string): void {
+    this.holdOrResume(phone, false);
+  }
+
+  /** RFC 4733 digits from the phone: DTMFBegin/DTMFEnd Received on its channel, Sent on the other. */
+  sendDtmf(phone: string, digits: string): void {
+    const leg = this.legOf(phone);
+    if (!leg) throw new Error(`phone ${phone} has no call`);
+    const other = this.peerOf(leg);
+    for (const d of digits) {
+      this.emit("DTMFBegin", "dtmf", leg.ch, [["Digit", d], ["Direction", "Received"]]);
+      if (other) this.emit("DTMFBegin", "dtmf", other.ch, [["Digit", d], ["Direction", "Sent"]]);
+      this.emit("DTMFEnd", "dtmf", leg.ch, [["Digit", d], ["DurationMs", String(DTMF_MS)], ["Direction", "Received"]]);
+      if (other) this.emit("DTMFEnd", "dtmf", other.ch, [["Digit", d], ["DurationMs", String(DTMF_MS)], ["Direction", "Sent"]]);
+    }
+  }
+
+  /** Hangs every SIP channel up (the PBX closes). */
+  stop(): void {
+    for (const leg of [...this.legs]) {
+      if (leg.call.timer) clearTimeout(leg.call.timer);
+      leg.call.done = true;
+      this.legs.delete(leg);
+      this.host.calls.channels.delete(leg.ch.name);
+    }
+  }
+
+  /** What each phone is doing (for tests): its channel name and state, or undefined when idle. */
+  status(phone: string): { channel: string; state: string } | undefined {
+    const leg = this.legOf(phone);
+    return leg ? { channel: leg.ch.name, state: leg.ch.state === 5 ? "ringing" : leg.ch.state === 6 ? "up" : "calling" } : undefined;
+  }
+
+  // ---- Dial() -------------------------------------------------------------------------------
+
+  private startDial(call: SipCall, targets: string[]): void {
+    const caller = call.caller.ch;
+    const data = `${targets.map((t) => `PJSIP/${t}`).join("&")},${DIAL_TIMEOUT_S},t`;
+    this.newexten(caller, "Dial", data);
+    for (const v of DIAL_RESET) this.varSet(caller, v, "");
+    for (const t of targets) {
+      const ep = this.endpoint(t);
+      const ch = this.newChannel(ep, "phones", "s", 0, caller.linkedid);
+      const leg: Leg = { ch, ep, callId: randomUUID(), dir: "out", call };
+      this.legs.add(leg);
+      call.targets.push(leg);
+      this.varSet(ch, "DIALEDPEERNUMBER", t);
+      ch.exten = caller.exten;
+      ch.connected = { ...caller.caller };
+      this.newexten(ch, "AppDial", "(Outgoing Line)");
+      this.emit("NewConnectedLine", "call", ch);
+    }
+    for (const leg of call.targets) {
+      this.emitPairs("DialBegin", [...channelHeaders(caller), ...channelHeaders(leg.ch, "Dest"), ["DialString", leg.ep.id]]);
+    }
+    if (call.targets.length === 1) this.connect(caller, call.targets[0].ep.caller);
+    // The phones answer the INVITE with 180 Ringing at once.
+    for (const leg of call.targets) this.ringing(leg);
+    call.timer = setTimeout(() => this.dialTimeout(call), this.host.scale(DIAL_TIMEOUT_S * 1000));
+  }
+
+  private ringing(leg: Leg): void {
+    const call = leg.call;
+    const caller = call.caller.ch;
+    if (!call.ringing) {
+      call.ringing = true;
+      this.varSet(caller, "RINGTIME", "0");
+      this.varSet(caller, "RINGTIME_MS", String(Date.now() - call.startedAt));
+    }
+    this.emitPairs("DialState", [...channelHeaders(caller), ...channelHeaders(leg.ch, "Dest"), ["DialStatus", "RINGING"]]);
+    this.setState(leg, 5);
+  }
+
+  private answered(leg: Leg): void {
+    const call = leg.call;
+    const caller = call.caller;
+    if (call.timer) clearTimeout(call.timer);
+    call.answered = leg;
+    call.answeredAt = Date.now();
+    this.setState(leg, 6);
+    const others = call.targets.filter((l) => l !== leg);
+    if (others.length > 0) this.connect(caller.ch, leg.ep.caller);
+    for (const o of others) this.dialEnd(call, o, "CANCEL");
+    this.varSet(caller.ch, "DIALSTATUS", "ANSWER");
+    this.varSet(caller.ch, "DIALEDPEERNAME", leg.ch.name);
+    this.varSet(caller.ch, "DIALEDPEERNUMBER", leg.ep.id);
+    // The outbound channel's dialplan location is gone once it is up (empty Exten, DestExten).
+    leg.ch.exten = "";
+    this.dialEnd(call, leg, "ANSWER");
+    this.setState(caller, 6);
+    for (const o of others) {
+      call.targets.splice(call.targets.indexOf(o), 1);
+      this.hangupLeg(o, 26);
+    }
+    const bridge = new Bridge(randomUUID());
+    call.bridge = bridge;
+    this.emitPairs("BridgeCreate", bridgeHeaders(bridge));
+    this.newexten(leg.ch, "AppDial", "(Outgoing Line)");
+    this.enterBridge(bridge, leg);
+    this.enterBridge(bridge, caller);
+    this.bridgeVars(leg, caller);
+    this.bridgeVars(caller, leg);
+  }
+
+  /** Dial's timeout: NOANSWER, the dialplan goes on to Hangup(); the rung legs go with cause 0. */
+  private dialTimeout(call: SipCall): void {
+    if (call.done || call.answered) return;
+    for (const t of call.targets) this.dialEnd(call, t, "NOANSWER");
+    this.dialFailed(call, "NOANSWER");
+  }
+
+  /** Dial() returned without an answer: DIALSTATUS, then priority 3's Hangup() (cause 16). */
+  private dialFailed(call: SipCall, status: string): void {
+    if (call.timer) clearTimeout(call.timer);
+    const caller = call.caller.ch;
+    this.varSet(caller, "DIALSTATUS", status);
+    this.next(caller);
+    this.newexten(caller, "Hangup", "");
+    this.emit("SoftHangupRequest", "call", caller, [["Cause", "16"]]);
+    for (const t of [...call.targets]) this.hangupLeg(t, 0);
+    call.targets.length = 0;
+    this.hangupLeg(call.caller, 16);
+    call.done = true;
+  }
+
+  /** The caller gives up while the phones ring (CANCEL): DialEnd CANCEL each, DIALSTATUS CANCEL. */
+  private callerCancels(call: SipCall): void {
+    if (call.timer) clearTimeout(call.timer);
+    const caller = call.caller.ch;
+    this.emit("HangupRequest", "call", caller, [["Cause", "16"]]);
+    for (const t of call.targets) this.dialEnd(call, t, "CANCEL");
+    this.varSet(caller, "DIALSTATUS", "CANCEL");
+    for (const t of [...call.targets]) this.hangupLeg(t, 16);
+    call.targets.length = 0;
+    this.hangupLeg(call.caller, 16);
+    call.done = true;
+  }
+
+  /** A BYE from one side of the bridge (captures sip-internal-answered, sip-hold-resume). */
+  private byeInBridge(leg: Leg): void {
+    const call = leg.call;
+    const other = this.peerOf(leg);
+    const bridge = call.bridge;
+    if (other) this.rtpQos(leg, other);
+    this.emit("HangupRequest", "call", leg.ch, [["Cause", "16"]]);
+    for (const l of [leg, other]) {
+      if (!l) continue;
+      this.varSet(l.ch, "BRIDGEPEER", "");
+      this.varSet(l.ch, "BRIDGEPVTCALLID", "");
+    }
+    if (bridge) this.leaveBridge(bridge, leg);
+    const callerLeg = call.caller;
+    const answeredMs = Date.now() - (call.answeredAt ?? Date.now());
+    const dialedMs = Date.now() - call.startedAt;
+    const dialReturns = (): void => {
+      this.varSet(callerLeg.ch, "ANSWEREDTIME", String(Math.floor(answeredMs / 1000)));
+      this.varSet(callerLeg.ch, "ANSWEREDTIME_MS", String(answeredMs));
+      this.varSet(callerLeg.ch, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
+      this.varSet(callerLeg.ch, "DIALEDTIME_MS", String(dialedMs));
+      this.varSet(callerLeg.ch, "DIALSTATUS", "ANSWER");
+      this.emit("SoftHangupRequest", "call", callerLeg.ch, [["Cause", "16"]]);
+    };
+    if (leg === callerLeg) dialReturns();
+    if (bridge && other) this.leaveBridge(bridge, other);
+    if (leg !== callerLeg) dialReturns();
+    if (other) this.rtpQosOwn(other);
+    if (bridge) this.emitPairs("BridgeDestroy", bridgeHeaders(bridge));
+    this.hangupLeg(leg, 16);
+    if (other) this.hangupLeg(other, 16);
+    call.done = true;
+  }
+
+  private holdOrResume(phone: string, hold: boolean): void {
+    const leg = this.legOf(phone);
+    if (!leg) throw new Error(`phone ${phone} has no call`);
+    const other = this.peerOf(leg);
+    if (!!leg.onHold === hold) return;
+    leg.onHold = hold;
+    this.emit(hold ? "Hold" : "Unhold", "call", leg.ch, hold ? [["MusicClass", "default"]] : []);
+    // The bridge re-evaluates its peers after the re-INVITE.
+    if (other) {
+      this.bridgeVars(leg, other);
+      this.bridgeVars(other, leg);
+      other.onHoldByPeer = hold;
+      this.updateDevice(other.ep);
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private dialEnd(call: SipCall, leg: Leg, status: string): void {
+    this.emitPairs("DialEnd", [...channelHeaders(call.caller.ch), ...channelHeaders(leg.ch, "Dest"), ["DialStatus", status]]);
+  }
+
+  private connect(ch: Channel, party: Party): void {
+    ch.connected = { ...party };
+    this.emit("NewConnectedLine", "call", ch);
+  }
+
+  private enterBridge(bridge: Bridge, leg: Leg): void {
+    bridge.members.push(leg.ch);
+    leg.ch.bridge = bridge;
+    this.emitPairs("BridgeEnter", [...bridgeHeaders(bridge), ...channelHeaders(leg.ch)]);
+  }
+
+  private leaveBridge(bridge: Bridge, leg: Leg): void {
+    const i = bridge.members.indexOf(leg.ch);
+    if (i >= 0) bridge.members.splice(i, 1);
+    leg.ch.bridge = undefined;
+    this.emitPairs("BridgeLeave", [...bridgeHeaders(bridge), ...channelHeaders(leg.ch)]);
+  }
+
+  /** BRIDGEPEER and BRIDGEPVTCALLID (the peer's SIP Call-ID) on `leg`. */
+  private bridgeVars(leg: Leg, peer: Leg): void {
+    this.varSet(leg.ch, "BRIDGEPEER", peer.ch.name);
+    this.varSet(leg.ch, "BRIDGEPVTCALLID", peer.callId);
+  }
+
+  /** RTP statistics at a BYE: the leaving channel's own, the same as *BRIDGED on its peer. */
+  private rtpQos(leg: Leg, other: Leg): void {
+    for (const [name, value] of rtpStats()) {
+      this.varSet(leg.ch, name, value);
+      this.varSet(other.ch, `${name}BRIDGED`, value);
+    }
+  }
+
+  private rtpQosOwn(leg: Leg): void {
+    for (const [name, value] of rtpStats()) this.varSet(leg.ch, name, value);
+  }
+
+  private peerOf(leg: Leg): Leg | undefined {
+    const call = leg.call;
+    if (leg === call.caller) return call.answered;
+    return call.caller;
+  }
+
+  private endpoint(id: string): Endpoint {
+    const ep = SIP_ENDPOINTS.find((e) => e.id === id);
+    if (!ep) throw new Error(`no PJSIP endpoint ${id} (the SIP lab has ${SIP_ENDPOINTS.map((e) => e.id).join(", ")})`);
+    return ep;
+  }
+
+  private legOf(phone: string): Leg | undefined {
+    let found: Leg | undefined;
+    for (const l of this.legs) if (l.ep.id === phone && !l.ch.gone) found ??= l;
+    return found;
+  }
+
+  private ringingLeg(phone: string): Leg | undefined {
+    for (const l of this.legs) if (l.ep.id === phone && l.dir === "out" && l.ch.state === 5 && !l.call.answered) return l;
+    return undefined;
+  }
+
+  private newChannel(ep: Endpoint, context: string, exten: string, state: number, linkedid?: string): Channel {
+    const calls = this.host.calls;
+    const id = calls.newUniqueid();
+    const ch = new Channel(`PJSIP/${ep.id}-${calls.newChannelSeq()}`, id, linkedid ?? id, context, exten);
+    ch.state = state;
+    ch.caller = { ...ep.caller };
+    ch.connected = { num: UNKNOWN, name: UNKNOWN };
+    calls.channels.set(ch.name, ch);
+    this.emit("Newchannel", "call", ch);
+    return ch;
+  }
+
+  private setState(leg: Leg, state: number): void {
+    leg.ch.state = state;
+    this.emit("Newstate", "call", leg.ch);
+    this.updateDevice(leg.ep);
+  }
+
+  private hangupLeg(leg: Leg, cause: number): void {
+    const ch = leg.ch;
+    if (ch.gone) return;
+    ch.gone = true;
+    this.legs.delete(leg);
+    this.host.calls.channels.delete(ch.name);
+    this.emit("Hangup", "call", ch, [["Cause", String(cause)], ["Cause-txt", CAUSE_TEXT[cause] ?? "Unknown"]]);
+    this.updateDevice(leg.ep);
+    // A peer that held this one: its device is no longer ONHOLD.
+  }
+
+  /** PJSIP device state from the endpoint's live channels; DeviceStateChange, hint, queue member. */
+  private updateDevice(ep: Endpoint): void {
+    const device = `PJSIP/${ep.id}`;
+    let state = "NOT_INUSE";
+    for (const l of this.legs) {
+      if (l.ep !== ep || l.ch.gone) continue;
+      if (l.ch.state === 6 || l.ch.state === 4) state = l.onHoldByPeer ? "ONHOLD" : "INUSE";
+      else if (l.ch.state === 5 && state === "NOT_INUSE") state = "RINGING";
+    }
+    if (this.deviceState.get(device) === state) return;
+    this.deviceState.set(device, state);
+    this.host.broadcast(PbxEvent.of("DeviceStateChange", "call", [["Device", device], ["State", state]]));
+    const hint = SIP_HINTS.find(([, , d]) => d === device);
+    if (hint) {
+      const [status, text] = EXT_STATUS[state] ?? [0, "Idle"];
+      this.host.broadcast(PbxEvent.of("ExtensionStatus", "call", [
+        ["Exten", hint[0]], ["Context", hint[1]], ["Hint", device], ["Status", String(status)], ["StatusText", text],
+      ]));
+    }
+    const member = SIPQ_MEMBERS[device];
+    if (member !== undefined) {
+      this.host.broadcast(PbxEvent.of("QueueMemberStatus", "agent", [
+        ["Queue", "sipq"], ["MemberName", member], ["Interface", device], ["StateInterface", device], ["Membership", "static"],
+        ["Penalty", "0"], ["CallsTaken", "0"], ["LastCall", "0"], ["LastPause", "0"], ["LoginTime", String(this.loginTime)],
+        ["InCall", "0"], ["Status", String(DEVSTATE_NUM[state] ?? 0)], ["Paused", "0"], ["PausedReason", ""],
+        ["Ringinuse", "1"], ["Wrapuptime", "0"],
+      ]));
+    }
+  }
+
+  /** ChallengeSent / SuccessfulAuth for an INVITE (res_pjsip's security events). */
+  private security(name: string, ep: Endpoint, callId: string, tail: Pairs): void {
+    const tv = new Date().toISOString().replace("Z", "+0000");
+    this.host.broadcast(PbxEvent.of(name, "security", [
+      ["EventTV", tv], ["Severity", "Informational"], ["Service", "PJSIP"], ["EventVersion", "1"], ["AccountID", ep.id],
+      ["SessionID", callId], ["LocalAddress", "IPV4/UDP/127.0.0.1/5060"], ["RemoteAddress", `IPV4/UDP/127.0.0.1/${ep.port}`], ...tail,
+    ]));
+  }
+
+  private next(ch: Channel): void {
+    ch.priority++;
+  }
+
+  private newexten(ch: Channel, app: string, data: string): void {
+    ch.app = app;
+    ch.appData = data;
+    this.emit("Newexten", "dialplan", ch, [["Extension", ch.exten], ["Application", app], ["AppData", data]]);
+  }
+
+  private varSet(ch: Channel, name: string, value: string): void {
+    if (value === "") ch.vars.delete(name);
+    else ch.vars.set(name, value);
+    this.emit("VarSet", "dialplan", ch, [["Variable", name], ["Value", value]]);
+  }
+
+  private emit(name: string, cls: string, ch: Channel, extra: Pairs = []): void {
+    this.host.broadcast(channelEvent(name, cls, ch, extra));
+  }
+
+  private emitPairs(name: string, body: Pairs): void {
+    this.host.broadcast(PbxEvent.of(name, "call", body));
+  }
+}
+
+/** res_rtp_asterisk's RTPAUDIOQOS* texts (the lab's loopback media: no loss, sub-ms jitter). */
+function rtpStats(): Array<[string, string]> {
+  const ssrc = (): number => randomBytes(4).readUInt32BE(0);
+  const f = (v: number): string => v.toFixed(6).padStart(10, "0");
+  const jitter = f(0.0007);
+  return [
+    ["RTPAUDIOQOS", `ssrc=${ssrc()};themssrc=${ssrc()};lp=0;rxjitter=0.000000;rxcount=151;txjitter=0.000750;txcount=151;rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000`],
+    ["RTPAUDIOQOSJITTER", `minrxjitter=${f(0.000125)};maxrxjitter=${f(0.000875)};avgrxjitter=${jitter};stdevrxjitter=${f(0.000145)};mintxjitter=${f(0)};maxtxjitter=${f(0)};avgtxjitter=${f(0)};stdevtxjitter=${f(0)};`],
+    ["RTPAUDIOQOSLOSS", `  minrxlost=${f(0)};  maxrxlost=${f(0)};  avgrxlost=${f(0)};  stdevrxlost=${f(0)};  mintxlost=${f(0)};  maxtxlost=${f(0)};  avgtxlost=${f(0)};  stdevtxlost=${f(0)};`],
+    ["RTPAUDIOQOSRTT", `     minrtt=${f(0)};     maxrtt=${f(0)};     avgrtt=${f(0)};     stdevrtt=${f(0)};`],
+    ["RTPAUDIOQOSMES", `   minrxmes=${f(0)};   maxrxmes=${f(0)};   avgrxmes=${f(0)};   stdevrxmes=${f(0)};   mintxmes=${f(0)};   maxtxmes=${f(0)};   avgtxmes=${f(0)};   stdevtxmes=${f(0)};`],
+  ];
+}
