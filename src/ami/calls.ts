@@ -247,161 +247,192 @@ export class CallTracker {
 
   /** Feeds one event; returns the lifecycle steps it caused (often none). */
   handle(event: AmiMessage): CallUpdate[] {
-    const name = event.event;
     const updates: CallUpdate[] = [];
     const at = eventTime(event, this.now);
-    switch (name) {
-      case "Newchannel": {
-        const call = this.callFor(event, at);
-        const leg = this.upsertLeg(call, event, at, updates);
-        if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
+    switch (event.event) {
+      case "Newchannel":
+        this.onNewchannel(event, at, updates);
         break;
-      }
       case "NewCallerid":
       case "Newstate":
-      case "Rename": {
-        const call = this.callOf(event, at);
-        if (!call) break;
-        const leg = this.upsertLeg(call, event, at, updates);
-        if (name === "Rename") leg.channel = event.get("Newname") ?? leg.channel;
-        if (name === "Newstate" && leg.state === "Up" && leg.answeredAt === undefined) {
-          leg.answeredAt = at;
-          // The first leg answered with no dial ringing: the PBX (IVR, queue, voicemail) or the
-          // originated party picked up. Who the call reaches is still to come.
-          if (isFirstLeg(call, leg) && call.answeredAt === undefined && !call.dials.some((d) => d.status === undefined)) {
-            call.pbxAnsweredAt ??= at;
-          }
-        }
-        if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
+      case "Rename":
+        this.onChannelChange(event, at, updates);
         break;
-      }
-      case "DialBegin": {
-        const from = event.get("Channel");
-        const call = this.callOf(event, at, "Dest");
-        if (!call) break;
-        if (from === undefined) {
-          // An Originate placing the call's first leg (nothing dialled yet): no party is dialled, the
-          // owner of the phone it rings places the call. A DialBegin without a caller later in a call
-          // (ARI dialling a channel into it) changes nothing.
-          if (event.get("DestUniqueid") === call.id && call.dials.length === 0) {
-            call.originated = true;
-            const dest = event.get("DestChannel") ?? "";
-            const number = dialledNumber(event.get("DialString"));
-            // A Local channel is the dialplan behind it, no person: its CallerID stays the caller.
-            if (number !== undefined && !/^Local\//i.test(dest)) this.originators.set(call.id, number);
-            const first = call.legs.find((l) => isFirstLeg(call, l));
-            if (first) this.refreshCaller(call, first);
-          }
-          break;
-        }
-        call.lastEventAt = at;
-        // The dialled party's name is not in DialBegin: the destination channel carries the
-        // caller's ID (what the phone displays), so only the number is known here.
-        const callee: Party = {
-          number: dialledNumber(event.get("DialString")) ?? known(event.get("DestExten")),
-          channel: event.get("DestChannel"),
-          uniqueid: event.get("DestUniqueid"),
-        };
-        const dial: Dial = { from, to: event.get("DestChannel") ?? "", toUniqueid: event.get("DestUniqueid"), dialString: event.get("DialString"), callee, at };
-        call.dials.push(dial);
-        call.callee ??= callee;
-        // A second party rung by the same Dial while the first still rings: a ring group. The caller
-        // called the group's number, not whichever member Asterisk happened to name first.
-        const group = call.dials.find((d) => d !== dial && d.from === from && d.status === undefined);
-        if (group && call.callee === group.callee) {
-          // The caller's channel is at the group's extension now (after an IVR, no longer the DID).
-          const number = numberOrUndefined(event.get("Exten")) ?? this.dialledByCaller(call);
-          if (number !== undefined) call.callee = { number };
-        }
-        if (call.state === "new") {
-          call.state = "ringing";
-          call.ringingAt = at;
-        }
-        call.ringingAt ??= at;
-        call.direction = this.direction(call);
-        updates.push({ step: "ringing", call: cloneCall(call), dial: { ...dial, callee: { ...callee } } });
+      case "DialBegin":
+        this.onDialBegin(event, at, updates);
         break;
-      }
-      case "DialEnd": {
-        if (event.get("Channel") === undefined) break;
-        const call = this.callOf(event, at, "Dest");
-        if (!call) break;
-        call.lastEventAt = at;
-        const to = event.get("DestUniqueid");
-        const dial = [...call.dials].reverse().find((d) => d.toUniqueid === to && d.status === undefined);
-        const status = event.get("DialStatus") ?? "";
-        if (dial) dial.status = status;
-        if (status === "ANSWER" && call.answeredBy === undefined) {
-          call.answeredAt = at;
-          call.answeredBy = dial?.callee ?? { channel: event.get("DestChannel"), uniqueid: to };
-          call.state = "answered";
-          updates.push({ step: "answered", call: cloneCall(call) });
-        }
+      case "DialEnd":
+        this.onDialEnd(event, at, updates);
         break;
-      }
       case "Hold":
-      case "Unhold": {
-        const call = this.callOf(event, at);
-        if (!call) break;
-        const leg = this.upsertLeg(call, event, at, updates);
-        leg.onHold = name === "Hold";
-        const held = call.legs.some((l) => l.onHold && l.endedAt === undefined);
-        if (held !== call.onHold) {
-          call.onHold = held;
-          updates.push({ step: held ? "hold" : "unhold", call: cloneCall(call) });
-        }
+      case "Unhold":
+        this.onHold(event, at, updates);
         break;
-      }
       case "BlindTransfer":
-      case "AttendedTransfer": {
-        // The call transferred: the transferer's. An attended transfer names the original call's
-        // channel OrigTransferer and the consultation call's SecondTransferer (no plain Linkedid).
-        const call = this.callOf(event, at, name === "BlindTransfer" ? "Transferer" : "OrigTransferer");
-        if (!call) break;
-        call.lastEventAt = at;
-        const transfer: Transfer =
-          name === "BlindTransfer"
-            ? { kind: "blind", at, target: event.get("Extension"), result: event.get("Result") }
-            : attendedTransfer(event, at, call.id);
-        call.transfers.push(transfer);
-        updates.push({ step: "transfer", call: cloneCall(call), transfer: { ...transfer } });
+      case "AttendedTransfer":
+        this.onTransfer(event, at, updates);
         break;
-      }
       case "QueueCallerJoin":
       case "QueueCallerLeave":
-      case "QueueCallerAbandon": {
-        const call = this.callOf(event, at);
-        if (!call) break;
-        const queue = event.get("Queue") ?? "";
-        if (name === "QueueCallerJoin") {
-          call.queues.push({ queue, joinedAt: at });
-          // The caller called the queue, not the member it happens to ring first.
-          if (call.callee === undefined) call.callee = { number: numberOrUndefined(event.get("Exten")) ?? this.dialledByCaller(call), name: queue };
-          break;
-        }
-        const visit = [...call.queues].reverse().find((q) => q.queue === queue && q.leftAt === undefined);
-        if (!visit) break;
-        if (name === "QueueCallerAbandon") visit.abandoned = true;
-        visit.leftAt ??= at;
+      case "QueueCallerAbandon":
+        this.onQueueCaller(event, at);
         break;
-      }
-      case "Hangup": {
-        const call = this.callOf(event, at);
-        if (!call) break;
-        const leg = this.upsertLeg(call, event, at, updates);
-        leg.endedAt = at;
-        leg.cause = event.get("Cause");
-        leg.causeText = event.get("Cause-txt");
-        leg.onHold = false;
-        this.legCall.delete(leg.uniqueid);
-        if (call.legs.every((l) => l.endedAt !== undefined)) this.end(call, at, undefined, updates);
+      case "Hangup":
+        this.onHangup(event, at, updates);
         break;
-      }
       default:
         break;
     }
     this.reap(at, updates);
     return updates;
+  }
+
+  private onNewchannel(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    const call = this.callFor(event, at);
+    const leg = this.upsertLeg(call, event, at, updates);
+    if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
+  }
+
+  /** NewCallerid, Newstate, Rename: a leg's caller ID, state or name changed. */
+  private onChannelChange(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    const call = this.callOf(event, at);
+    if (!call) return;
+    const leg = this.upsertLeg(call, event, at, updates);
+    if (event.event === "Rename") leg.channel = event.get("Newname") ?? leg.channel;
+    if (event.event === "Newstate" && leg.state === "Up" && leg.answeredAt === undefined) {
+      leg.answeredAt = at;
+      // The first leg answered with no dial ringing: the PBX (IVR, queue, voicemail) or the
+      // originated party picked up. Who the call reaches is still to come.
+      if (isFirstLeg(call, leg) && call.answeredAt === undefined && !call.dials.some((d) => d.status === undefined)) {
+        call.pbxAnsweredAt ??= at;
+      }
+    }
+    if (isFirstLeg(call, leg)) this.refreshCaller(call, leg);
+  }
+
+  private onDialBegin(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    const from = event.get("Channel");
+    const call = this.callOf(event, at, "Dest");
+    if (!call) return;
+    if (from === undefined) {
+      this.onOriginate(call, event);
+      return;
+    }
+    call.lastEventAt = at;
+    // The dialled party's name is not in DialBegin: the destination channel carries the
+    // caller's ID (what the phone displays), so only the number is known here.
+    const callee: Party = {
+      number: dialledNumber(event.get("DialString")) ?? known(event.get("DestExten")),
+      channel: event.get("DestChannel"),
+      uniqueid: event.get("DestUniqueid"),
+    };
+    const dial: Dial = { from, to: event.get("DestChannel") ?? "", toUniqueid: event.get("DestUniqueid"), dialString: event.get("DialString"), callee, at };
+    call.dials.push(dial);
+    call.callee ??= callee;
+    // A second party rung by the same Dial while the first still rings: a ring group. The caller
+    // called the group's number, not whichever member Asterisk happened to name first.
+    const group = call.dials.find((d) => d !== dial && d.from === from && d.status === undefined);
+    if (group && call.callee === group.callee) {
+      // The caller's channel is at the group's extension now (after an IVR, no longer the DID).
+      const number = numberOrUndefined(event.get("Exten")) ?? this.dialledByCaller(call);
+      if (number !== undefined) call.callee = { number };
+    }
+    if (call.state === "new") {
+      call.state = "ringing";
+      call.ringingAt = at;
+    }
+    call.ringingAt ??= at;
+    call.direction = this.direction(call);
+    updates.push({ step: "ringing", call: cloneCall(call), dial: { ...dial, callee: { ...callee } } });
+  }
+
+  /**
+   * A DialBegin with no calling channel: an Originate placing the call's first leg (nothing dialled
+   * yet). No party is dialled; the owner of the phone it rings places the call. A DialBegin without
+   * a caller later in a call (ARI dialling a channel into it) changes nothing.
+   */
+  private onOriginate(call: Call, event: AmiMessage): void {
+    if (event.get("DestUniqueid") !== call.id || call.dials.length > 0) return;
+    call.originated = true;
+    const dest = event.get("DestChannel") ?? "";
+    const number = dialledNumber(event.get("DialString"));
+    // A Local channel is the dialplan behind it, no person: its CallerID stays the caller.
+    if (number !== undefined && !/^Local\//i.test(dest)) this.originators.set(call.id, number);
+    const first = call.legs.find((l) => isFirstLeg(call, l));
+    if (first) this.refreshCaller(call, first);
+  }
+
+  private onDialEnd(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    if (event.get("Channel") === undefined) return;
+    const call = this.callOf(event, at, "Dest");
+    if (!call) return;
+    call.lastEventAt = at;
+    const to = event.get("DestUniqueid");
+    const dial = [...call.dials].reverse().find((d) => d.toUniqueid === to && d.status === undefined);
+    const status = event.get("DialStatus") ?? "";
+    if (dial) dial.status = status;
+    if (status === "ANSWER" && call.answeredBy === undefined) {
+      call.answeredAt = at;
+      call.answeredBy = dial?.callee ?? { channel: event.get("DestChannel"), uniqueid: to };
+      call.state = "answered";
+      updates.push({ step: "answered", call: cloneCall(call) });
+    }
+  }
+
+  /** Hold, Unhold: the call is on hold while any live leg is. */
+  private onHold(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    const call = this.callOf(event, at);
+    if (!call) return;
+    const leg = this.upsertLeg(call, event, at, updates);
+    leg.onHold = event.event === "Hold";
+    const held = call.legs.some((l) => l.onHold && l.endedAt === undefined);
+    if (held !== call.onHold) {
+      call.onHold = held;
+      updates.push({ step: held ? "hold" : "unhold", call: cloneCall(call) });
+    }
+  }
+
+  /**
+   * BlindTransfer, AttendedTransfer: on the call transferred, the transferer's. An attended transfer
+   * names the original call's channel OrigTransferer and the consultation call's SecondTransferer.
+   */
+  private onTransfer(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    const blind = event.event === "BlindTransfer";
+    const call = this.callOf(event, at, blind ? "Transferer" : "OrigTransferer");
+    if (!call) return;
+    call.lastEventAt = at;
+    const transfer: Transfer = blind ? { kind: "blind", at, target: event.get("Extension"), result: event.get("Result") } : attendedTransfer(event, at, call.id);
+    call.transfers.push(transfer);
+    updates.push({ step: "transfer", call: cloneCall(call), transfer: { ...transfer } });
+  }
+
+  /** QueueCallerJoin, QueueCallerLeave, QueueCallerAbandon: the caller's visits to queues. */
+  private onQueueCaller(event: AmiMessage, at: number): void {
+    const call = this.callOf(event, at);
+    if (!call) return;
+    const queue = event.get("Queue") ?? "";
+    if (event.event === "QueueCallerJoin") {
+      call.queues.push({ queue, joinedAt: at });
+      // The caller called the queue, not the member it happens to ring first.
+      if (call.callee === undefined) call.callee = { number: numberOrUndefined(event.get("Exten")) ?? this.dialledByCaller(call), name: queue };
+      return;
+    }
+    const visit = [...call.queues].reverse().find((q) => q.queue === queue && q.leftAt === undefined);
+    if (!visit) return;
+    if (event.event === "QueueCallerAbandon") visit.abandoned = true;
+    visit.leftAt ??= at;
+  }
+
+  private onHangup(event: AmiMessage, at: number, updates: CallUpdate[]): void {
+    const call = this.callOf(event, at);
+    if (!call) return;
+    const leg = this.upsertLeg(call, event, at, updates);
+    leg.endedAt = at;
+    leg.cause = event.get("Cause");
+    leg.causeText = event.get("Cause-txt");
+    leg.onHold = false;
+    this.legCall.delete(leg.uniqueid);
+    if (call.legs.every((l) => l.endedAt !== undefined)) this.end(call, at, undefined, updates);
   }
 
   /**
