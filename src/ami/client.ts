@@ -206,6 +206,14 @@ const SESSION_ACTIONS = new Set(["login", "logoff", "challenge"]);
 const ASTERISK_TRUE = new Set(["yes", "true", "y", "t", "1", "on"]);
 const SECRET_REDACTED = "[redacted]";
 
+/**
+ * One AMI session to one Asterisk, kept up: login (plain or MD5), keepalive, reconnect with
+ * backoff; actions correlated by ActionID; events to subscriptions. Emits:
+ * - `state` (StateChange): connecting, ready, reconnecting, auth-failed, closed;
+ * - `ready` once logged in, `fullybooted` with Asterisk's FullyBooted event;
+ * - `read` (bytes) after the events of each read from the socket were dispatched: a consumer that
+ *   queues events can hand them on once the reading of a turn is done, not in the middle of it.
+ */
 export class AmiClient extends EventEmitter {
   readonly options: Readonly<Required<Omit<AmiClientOptions, "tls" | "logger" | "filters" | "secret">>> & {
     tls?: boolean | AmiTlsOptions;
@@ -899,7 +907,7 @@ export class AmiClient extends EventEmitter {
     sock.on("data", (chunk: Buffer) => {
       if (this.socket !== sock) return;
       this.framer.push(chunk);
-      // After the events of this read were dispatched: its size (see DeliveryScheduler.readChunk).
+      // After the events of this read were dispatched: its size (the `read` event, see the class).
       this.emit("read", chunk.length);
     });
     sock.on("error", (err: Error) => {
