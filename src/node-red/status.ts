@@ -51,25 +51,66 @@ export function configErrorStatus(key: string, t: Translate): NodeStatus {
 }
 
 /**
- * The action node's status line: the connection state while idle, the number of actions in flight
- * while busy, and the last outcome for a short while after one finishes.
+ * What every node's status line shares: the connection's status, one timer for a redraw later,
+ * and stopping (a stopped board never draws again: the node is being closed).
  */
-export class ActionStatusBoard {
-  private connection: NodeStatus = {};
-  private inFlight = 0;
-  private outcome?: NodeStatus;
+export abstract class StatusBoard {
+  protected connection: NodeStatus = {};
+  protected stopped = false;
   private timer?: NodeJS.Timeout;
-  private stopped = false;
 
   constructor(
-    private readonly show: (s: NodeStatus) => void,
-    private readonly t: Translate,
-    private readonly outcomeMs = 3000,
+    protected readonly show: (s: NodeStatus) => void,
+    protected readonly t: Translate,
   ) {}
 
   setConnection(status: NodeStatus): void {
     this.connection = status;
     this.render();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel();
+  }
+
+  /** A redraw (or anything) is scheduled. */
+  protected get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Runs `fn` in `ms`, replacing what was scheduled; never keeps the process alive. */
+  protected after(ms: number, fn: () => void): void {
+    this.cancel();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  protected cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  protected abstract render(): void;
+}
+
+/**
+ * The action node's status line: the connection state while idle, the number of actions in flight
+ * while busy, and the last outcome for a short while after one finishes.
+ */
+export class ActionStatusBoard extends StatusBoard {
+  private inFlight = 0;
+  private outcome?: NodeStatus;
+
+  constructor(
+    show: (s: NodeStatus) => void,
+    t: Translate,
+    private readonly outcomeMs = 3000,
+  ) {
+    super(show, t);
   }
 
   started(): void {
@@ -81,23 +122,14 @@ export class ActionStatusBoard {
   finished(ok: boolean, detail: string, counted = true): void {
     if (counted) this.inFlight = Math.max(0, this.inFlight - 1);
     this.outcome = outcomeStatus(ok, detail, this.t);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.after(this.outcomeMs, () => {
       this.outcome = undefined;
       this.render();
-    }, this.outcomeMs);
-    this.timer.unref?.();
+    });
     this.render();
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private render(): void {
+  protected render(): void {
     if (this.stopped) return;
     if (this.inFlight > 0) this.show(inFlightStatus(this.inFlight, this.t));
     else this.show(this.outcome ?? this.connection);
@@ -109,51 +141,37 @@ export class ActionStatusBoard {
  * flow, how many (yellow while it is happening, for `recentMs` after the last drop). Redrawn at
  * most once per `throttleMs` while events are being dropped.
  */
-export class EventStatusBoard {
-  private connection: NodeStatus = {};
+export class EventStatusBoard extends StatusBoard {
   private dropped = 0;
   private lastDropAt = 0;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
 
   constructor(
-    private readonly show: (s: NodeStatus) => void,
-    private readonly t: Translate,
+    show: (s: NodeStatus) => void,
+    t: Translate,
     private readonly throttleMs = 1000,
     private readonly recentMs = 5000,
-  ) {}
-
-  setConnection(status: NodeStatus): void {
-    this.connection = status;
-    this.render();
+  ) {
+    super(show, t);
   }
 
   /** `total` events dropped so far. */
   droppedEvents(total: number): void {
     this.dropped = total;
     this.lastDropAt = Date.now();
-    if (this.timer) return;
+    if (this.pending) return;
     this.render();
     this.schedule(this.throttleMs);
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
   private schedule(ms: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.after(ms, () => {
       this.render();
       const quietFor = Date.now() - this.lastDropAt;
       if (quietFor < this.recentMs) this.schedule(Math.min(this.throttleMs, this.recentMs - quietFor + 1));
-    }, ms);
-    this.timer.unref?.();
+    });
   }
 
-  private render(): void {
+  protected render(): void {
     if (this.stopped) return;
     if (this.dropped === 0) {
       this.show(this.connection);

@@ -1,5 +1,5 @@
 import type { NodeStatus } from "./red";
-import type { Translate } from "./status";
+import { StatusBoard, Translate } from "./status";
 
 /**
  * The status line of "ami calls" and "ami presence": what the node watches (live calls,
@@ -8,27 +8,25 @@ import type { Translate } from "./status";
  * 250 ms: a busy PBX changes the count many times a second, and each status goes to every editor.
  */
 
-export class CountStatusBoard {
-  private connection: NodeStatus = {};
+export class CountStatusBoard extends StatusBoard {
   private connected = false;
   private params: Record<string, unknown> = { count: 0 };
   private lastDrawn = 0;
-  private timer?: NodeJS.Timeout;
   private shown?: string;
-  private stopped = false;
 
   constructor(
-    private readonly show: (s: NodeStatus) => void,
-    private readonly t: Translate,
+    show: (s: NodeStatus) => void,
+    t: Translate,
     /** Catalog key of the count text, e.g. "asterisk-ami-calls.status.live". */
     private readonly key: string,
     private readonly intervalMs = 250,
-  ) {}
+  ) {
+    super(show, t);
+  }
 
-  setConnection(status: NodeStatus, connected: boolean): void {
-    this.connection = status;
+  override setConnection(status: NodeStatus, connected = false): void {
     this.connected = connected;
-    this.render(true);
+    super.setConnection(status);
   }
 
   setCount(params: Record<string, unknown>): void {
@@ -36,23 +34,11 @@ export class CountStatusBoard {
     this.render(false);
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private render(now: boolean): void {
+  protected render(now = true): void {
     if (this.stopped) return;
     const wait = this.lastDrawn + this.intervalMs - Date.now();
     if (!now && wait > 0) {
-      if (!this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.render(true);
-        }, wait);
-        this.timer.unref?.();
-      }
+      if (!this.pending) this.after(wait, () => this.render(true));
       return;
     }
     const status: NodeStatus = this.connected ? { fill: "green", shape: "dot", text: this.t(this.key, this.params) } : { ...this.connection };
