@@ -1,8 +1,8 @@
 import type { ActionResult, SendOptions } from "./ami";
 import { ActionSource, FailedAction, InputError, MergeMode, buildRequest, detailOf, errorDetail, outcomeWord, payloadOf } from "./node-red/action-request";
-import type { AmiServerNode } from "./node-red/connection";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
-import { ActionStatusBoard, configErrorStatus } from "./node-red/status";
+import { setUpNode } from "./node-red/node-setup";
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
+import { ActionStatusBoard } from "./node-red/status";
 
 /**
  * "ami action": sends one AMI action per message and passes the message on with the answer in
@@ -30,25 +30,20 @@ export = function (RED: NodeAPI): void {
   function AsteriskAmiAction(this: Node, def: ActionDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
-    const server = def.server ? (RED.nodes.getNode(def.server) as AmiServerNode | null) : null;
     const settings = (def.fields ?? []).filter((f) => f && typeof f.name === "string" && f.name.trim().length > 0);
     const source: ActionSource = def.actionSource === "msg" ? "msg" : "node";
     const merge: MergeMode = def.merge === "node" || def.merge === "none" ? def.merge : "msg";
     const nodeTimeout = Number(def.timeout);
     const defaultTimeout = String(def.timeout ?? "").trim() !== "" && Number.isFinite(nodeTimeout) && nodeTimeout > 0 ? nodeTimeout * 1000 : undefined;
 
-    if (!server?.connection) {
-      node.status(configErrorStatus("asterisk-ami-action.errors.no-server", t));
-      node.on("input", (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
-        done(new InputError(RED._("asterisk-ami-action.errors.no-server")));
-      });
-      return;
-    }
-    const connection = server.connection;
-    const board = new ActionStatusBoard((s) => node.status(s), t);
-    const user = { id: node.id, status: (s: NodeStatus) => node.status(s), connectionStatus: (s: NodeStatus) => board.setConnection(s) };
-    connection.register(user);
+    const setup = setUpNode(RED, node, def, {
+      type: "asterisk-ami-action",
+      compile: () => undefined,
+      board: (show, translate) => new ActionStatusBoard(show, translate),
+      errorOf: (message) => new InputError(message),
+    });
+    if (!setup) return;
+    const { connection, board, user } = setup;
 
     const evaluate = (f: FieldSetting, msg: NodeMessage): Promise<unknown> =>
       new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@ import type { CallUpdate } from "./ami";
 import { CallFilterSpec, compileCallFilter } from "./node-red/call-filter";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { callFeedOf, liveCalls } from "./node-red/tracking-feed";
-import { setUpTrackingNode } from "./node-red/tracking-node";
+import { setUpNode } from "./node-red/node-setup";
+import { CountStatusBoard } from "./node-red/tracking-status";
 
 /**
  * "ami calls": call lifecycle messages (msg.topic = ringing, answered, ended, hold, unhold,
@@ -17,7 +18,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
-    const setup = setUpTrackingNode(RED, node, def, { type: "asterisk-ami-calls", compile: () => compileCallFilter(def), statusKey: "asterisk-ami-calls.status.live" });
+    const setup = setUpNode(RED, node, def, { type: "asterisk-ami-calls", compile: () => compileCallFilter(def), board: (show, t) => new CountStatusBoard(show, t, "asterisk-ami-calls.status.live") });
     if (!setup) return;
     const { connection, watch, board, user } = setup;
 

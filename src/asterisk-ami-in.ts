@@ -1,13 +1,13 @@
 import { decodeAgiEnv } from "./ami";
 import type { EventFrame } from "./ami";
-import { FieldCondition, FilterError, NameMode, compileFrameConditions, compileNameFilter } from "./node-red/event-filter";
-import type { AmiServerNode } from "./node-red/connection";
+import { FieldCondition, NameMode, compileFrameConditions, compileNameFilter } from "./node-red/event-filter";
+import { setUpNode } from "./node-red/node-setup";
 import { backlogSettings, describeBacklog } from "./node-red/backlog-settings";
 import { EventBacklog } from "./node-red/event-backlog";
 import { FrameQueue } from "./node-red/frame-queue";
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from "./node-red/red";
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { newMsgId } from "./node-red/msg-id";
-import { EventStatusBoard, configErrorStatus } from "./node-red/status";
+import { EventStatusBoard } from "./node-red/status";
 
 /**
  * "ami in": emits the events of one PBX that pass its filters (event names, then header
@@ -36,28 +36,19 @@ export = function (RED: NodeAPI): void {
   function AsteriskAmiIn(this: Node, def: InDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
-    const server = def.server ? (RED.nodes.getNode(def.server) as AmiServerNode | null) : null;
-    if (!server?.connection) {
-      node.status(configErrorStatus("asterisk-ami-in.errors.no-server", t));
-      node.error(RED._("asterisk-ami-in.errors.no-server"));
-      return;
-    }
-    let matcher;
-    let condition;
-    try {
-      matcher = compileNameFilter({ mode: def.nameMode, names: def.names, regex: def.regex });
-      condition = compileFrameConditions(def.conditions);
-    } catch (err) {
-      if (!(err instanceof FilterError)) throw err;
-      node.status(configErrorStatus("asterisk-ami-in.errors.bad-filter", t));
-      node.error(err.message);
-      return;
-    }
-    const connection = server.connection;
+    const setup = setUpNode(RED, node, def, {
+      type: "asterisk-ami-in",
+      compile: () => ({
+        matcher: compileNameFilter({ mode: def.nameMode, names: def.names, regex: def.regex }),
+        condition: compileFrameConditions(def.conditions),
+      }),
+      board: (show, translate) => new EventStatusBoard(show, translate),
+    });
+    if (!setup) return;
+    const { connection, board, user } = setup;
+    const { matcher, condition } = setup.watch;
     const bound = backlogSettings(def);
     const boundText = describeBacklog(bound);
-    const board = new EventStatusBoard((s) => node.status(s), t);
 
     // Dropped events: said at once, then summed up at most every DROP_REPORT_MS, and at close.
     let unreported = 0;
@@ -102,8 +93,6 @@ export = function (RED: NodeAPI): void {
     );
     Object.defineProperty(node, "amiBacklog", { get: () => backlog.stats, enumerable: false });
 
-    const user = { id: node.id, status: (s: NodeStatus) => node.status(s), connectionStatus: (s: NodeStatus) => board.setConnection(s) };
-    connection.register(user);
     connection.subscribe(node.id, matcher, (frame) => {
       if (condition) {
         if (!condition(frame)) return;

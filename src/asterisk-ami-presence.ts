@@ -2,7 +2,8 @@ import type { PresenceChange } from "./ami";
 import { PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/presence-filter";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
-import { setUpTrackingNode } from "./node-red/tracking-node";
+import { setUpNode } from "./node-red/node-setup";
+import { CountStatusBoard } from "./node-red/tracking-status";
 
 /**
  * "ami presence": a message per presence change of the extensions (hints) or devices it watches
@@ -17,7 +18,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
-    const setup = setUpTrackingNode(RED, node, def, { type: "asterisk-ami-presence", compile: () => compilePresenceFilter(def), statusKey: "asterisk-ami-presence.status.summary" });
+    const setup = setUpNode(RED, node, def, { type: "asterisk-ami-presence", compile: () => compilePresenceFilter(def), board: (show, t) => new CountStatusBoard(show, t, "asterisk-ami-presence.status.summary") });
     if (!setup) return;
     const { connection, watch, board, user } = setup;
 

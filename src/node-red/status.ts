@@ -56,6 +56,7 @@ export function configErrorStatus(key: string, t: Translate): NodeStatus {
  */
 export abstract class StatusBoard {
   protected connection: NodeStatus = {};
+  protected connected = false;
   protected stopped = false;
   private timer?: NodeJS.Timeout;
 
@@ -64,8 +65,10 @@ export abstract class StatusBoard {
     protected readonly t: Translate,
   ) {}
 
-  setConnection(status: NodeStatus): void {
+  /** The connection's status; `connected` (logged in) for boards that show more while it is. */
+  setConnection(status: NodeStatus, connected = false): void {
     this.connection = status;
+    this.connected = connected;
     this.render();
   }
 

@@ -9,7 +9,6 @@ import { StatusBoard, Translate } from "./status";
  */
 
 export class CountStatusBoard extends StatusBoard {
-  private connected = false;
   private params: Record<string, unknown> = { count: 0 };
   private lastDrawn = 0;
   private shown?: string;
@@ -22,11 +21,6 @@ export class CountStatusBoard extends StatusBoard {
     private readonly intervalMs = 250,
   ) {
     super(show, t);
-  }
-
-  override setConnection(status: NodeStatus, connected = false): void {
-    this.connected = connected;
-    super.setConnection(status);
   }
 
   setCount(params: Record<string, unknown>): void {
