@@ -162,6 +162,8 @@ export function channelHeaders(ch: Channel, prefix = ""): Pairs {
 
 export class Bridge {
   readonly members: Channel[] = [];
+  /** simple_bridge; native_rtp once two SIP channels without DTMF features go peer to peer (SIP lab). */
+  technology = "simple_bridge";
   constructor(readonly uniqueid: string) {}
 }
 
@@ -170,7 +172,7 @@ export function bridgeHeaders(bridge: Bridge): Pairs {
   return [
     ["BridgeUniqueid", bridge.uniqueid],
     ["BridgeType", "basic"],
-    ["BridgeTechnology", "simple_bridge"],
+    ["BridgeTechnology", bridge.technology],
     ["BridgeCreator", UNKNOWN],
     ["BridgeName", UNKNOWN],
     ["BridgeNumChannels", String(bridge.members.length)],

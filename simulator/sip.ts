@@ -4,10 +4,11 @@
  *
  *   [phones]    hints 6001-6003 -> PJSIP/600x
  *               _600X => NoOp(SIP lab: ${CALLERID(num)} calls ${EXTEN}), Dial(PJSIP/${EXTEN},15,t), Hangup
+ *               700   => NoOp(SIP lab: queue sipq), Queue(sipq,,,,20)
  *               800   => NoOp(SIP lab: ring group 800), Dial(PJSIP/6001&PJSIP/6002,15,t), Hangup
  *   [from-pstn] _X.   => NoOp(SIP lab: inbound DID ${EXTEN}), Set(CALLERID(all)="Outside Caller" <+4930123456>),
  *                        Dial(PJSIP/6001&PJSIP/6002,15,t), Hangup
- *   queue sipq (ringall, PJSIP/6002 "Bob", PJSIP/6003 "Carol"): its members' QueueMemberStatus
+ *   queue sipq (ringall, PJSIP/6002 "Bob", PJSIP/6003 "Carol"): calls to 700, its members' QueueMemberStatus
  *
  * The phones are driven through SipPhones (dial, answer, reject, hangUp, hold, resume, sendDtmf,
  * blindTransfer); each action produces what the real Asterisk published for the same SIP message
@@ -53,6 +54,11 @@ export const SIP_HINTS: ReadonlyArray<[string, string, string]> = [
 const SIPQ_MEMBERS: Record<string, string> = { "PJSIP/6002": "Bob", "PJSIP/6003": "Carol" };
 
 const RING_GROUP = ["6001", "6002"];
+/** `700 => Queue(sipq,,,,20)`: ringall, members in the order the capture rang them; member timeout 10 s. */
+const QUEUE_EXTEN = "700";
+const QUEUE = "sipq";
+const QUEUE_MEMBERS = ["6003", "6002"];
+const QUEUE_TIMEOUT_S = 20;
 const DIAL_TIMEOUT_S = 15;
 const OUTSIDE_CALLER: Party = { num: "+4930123456", name: "Outside Caller" };
 /** How long baresip plays an RFC 4733 digit (capture sip-dtmf: DurationMs 180). */
@@ -83,6 +89,8 @@ interface Leg {
   onHold?: boolean;
   /** The peer put this leg on hold: its device shows ONHOLD. */
   onHoldByPeer?: boolean;
+  /** A caller waiting in Queue() (not answered yet): its device stays NOT_INUSE (capture sip-queue-answered). */
+  queued?: boolean;
 }
 
 /** One Dial(): the calling leg and the phones it rings. */
@@ -96,12 +104,16 @@ interface SipCall {
   timer?: NodeJS.Timeout;
   ringing: boolean;
   done: boolean;
+  /** Queue(sipq) instead of Dial(): when the caller joined. */
+  queue?: { joinedAt: number };
 }
 
 export class SipLab {
   private readonly legs = new Set<Leg>();
   private readonly deviceState = new Map<string, string>();
   private readonly loginTime = Math.floor(Date.now() / 1000);
+  /** CallsTaken / LastCall per sipq member (QueueMemberStatus). */
+  private readonly memberCalls = new Map<string, { taken: number; last: number }>();
 
   constructor(private readonly host: SipHost) {
     for (const ep of SIP_ENDPOINTS) this.deviceState.set(`PJSIP/${ep.id}`, "NOT_INUSE");
@@ -120,6 +132,7 @@ export class SipLab {
     const leg: Leg = { ch, ep, callId, dir: "in", call };
     call.caller = leg;
     this.legs.add(leg);
+    if (ep.context === "phones" && number === QUEUE_EXTEN) leg.queued = true;
     this.varSet(ch, "SIPDOMAIN", "127.0.0.1");
     this.updateDevice(ep);
     let targets: string[];
@@ -133,6 +146,11 @@ export class SipLab {
     } else if (/^600\d$/.test(number) && SIP_ENDPOINTS.some((e) => e.id === number)) {
       this.newexten(ch, "NoOp", `SIP lab: ${ep.caller.num} calls ${number}`);
       targets = [number];
+    } else if (leg.queued) {
+      this.newexten(ch, "NoOp", `SIP lab: queue ${QUEUE}`);
+      this.next(ch);
+      this.startQueue(call);
+      return;
     } else if (number === "800") {
       this.newexten(ch, "NoOp", "SIP lab: ring group 800");
       targets = RING_GROUP;
@@ -220,12 +238,7 @@ export class SipLab {
     this.newexten(caller, "Dial", data);
     for (const v of DIAL_RESET) this.varSet(caller, v, "");
     for (const t of targets) {
-      const ep = this.endpoint(t);
-      const ch = this.newChannel(ep, "phones", "s", 0, caller.linkedid);
-      const leg: Leg = { ch, ep, callId: randomUUID(), dir: "out", call };
-      this.legs.add(leg);
-      call.targets.push(leg);
-      this.varSet(ch, "DIALEDPEERNUMBER", t);
+      const { ch } = this.outboundLeg(call, t);
       ch.exten = caller.exten;
       ch.connected = { ...caller.caller };
       this.newexten(ch, "AppDial", "(Outgoing Line)");
@@ -238,6 +251,17 @@ export class SipLab {
     // The phones answer the INVITE with 180 Ringing at once.
     for (const leg of call.targets) this.ringing(leg);
     call.timer = setTimeout(() => this.dialTimeout(call), this.host.scale(DIAL_TIMEOUT_S * 1000));
+  }
+
+  /** The INVITE Asterisk sends a rung phone: its channel (Down, exten s), DIALEDPEERNUMBER. */
+  private outboundLeg(call: SipCall, target: string): Leg {
+    const ep = this.endpoint(target);
+    const ch = this.newChannel(ep, "phones", "s", 0, call.caller.ch.linkedid);
+    const leg: Leg = { ch, ep, callId: randomUUID(), dir: "out", call };
+    this.legs.add(leg);
+    call.targets.push(leg);
+    this.varSet(ch, "DIALEDPEERNUMBER", target);
+    return leg;
   }
 
   private ringing(leg: Leg): void {
@@ -253,13 +277,8 @@ export class SipLab {
   }
 
   private answered(leg: Leg): void {
-    const call = leg.call;
-    const caller = call.caller;
-    if (call.timer) clearTimeout(call.timer);
-    call.answered = leg;
-    call.answeredAt = Date.now();
-    this.setState(leg, 6);
-    const others = call.targets.filter((l) => l !== leg);
+    if (leg.call.queue) return this.queueAnswered(leg);
+    const { call, caller, others } = this.pickUp(leg);
     if (others.length > 0) this.connect(caller.ch, leg.ep.caller);
     for (const o of others) this.dialEnd(call, o, "CANCEL");
     this.varSet(caller.ch, "DIALSTATUS", "ANSWER");
@@ -269,10 +288,7 @@ export class SipLab {
     leg.ch.exten = "";
     this.dialEnd(call, leg, "ANSWER");
     this.setState(caller, 6);
-    for (const o of others) {
-      call.targets.splice(call.targets.indexOf(o), 1);
-      this.hangupLeg(o, 26);
-    }
+    this.dropLosers(call, others);
     const bridge = new Bridge(randomUUID());
     call.bridge = bridge;
     this.emitPairs("BridgeCreate", bridgeHeaders(bridge));
@@ -281,6 +297,24 @@ export class SipLab {
     this.enterBridge(bridge, caller);
     this.bridgeVars(leg, caller);
     this.bridgeVars(caller, leg);
+  }
+
+  /** A rung phone answered (200 OK): it goes Up; the other rung legs are returned (to be cancelled). */
+  private pickUp(leg: Leg): { call: SipCall; caller: Leg; others: Leg[] } {
+    const call = leg.call;
+    if (call.timer) clearTimeout(call.timer);
+    call.answered = leg;
+    call.answeredAt = Date.now();
+    this.setState(leg, 6);
+    return { call, caller: call.caller, others: call.targets.filter((l) => l !== leg) };
+  }
+
+  /** The legs that lost to the answer hang up with cause 26 (answered elsewhere). */
+  private dropLosers(call: SipCall, others: Leg[]): void {
+    for (const o of others) {
+      call.targets.splice(call.targets.indexOf(o), 1);
+      this.hangupLeg(o, 26);
+    }
   }
 
   /** Dial's timeout: NOANSWER, the dialplan goes on to Hangup(); the rung legs go with cause 0. */
@@ -310,7 +344,12 @@ export class SipLab {
     const caller = call.caller.ch;
     this.emit("HangupRequest", "call", caller, [["Cause", "16"]]);
     for (const t of call.targets) this.dialEnd(call, t, "CANCEL");
-    this.varSet(caller, "DIALSTATUS", "CANCEL");
+    if (call.queue) {
+      // Not captured: app_queue's abandon (QueueCallerAbandon) as the queue captures of the default lab show it.
+      this.queueDevice("NOT_INUSE");
+      this.emit("QueueCallerAbandon", "agent", caller, [["Queue", QUEUE], ["Position", "1"], ["OriginalPosition", "1"],
+        ["HoldTime", String(this.dialplanSeconds(Date.now() - call.queue.joinedAt))]]);
+    } else this.varSet(caller, "DIALSTATUS", "CANCEL");
     for (const t of [...call.targets]) this.hangupLeg(t, 16);
     call.targets.length = 0;
     this.hangupLeg(call.caller, 16);
@@ -323,7 +362,8 @@ export class SipLab {
     const other = this.peerOf(leg);
     const bridge = call.bridge;
     if (other) this.rtpQos(leg, other);
-    this.emit("HangupRequest", "call", leg.ch, [["Cause", "16"]]);
+    // Under Queue() the BYE's HangupRequest carries no Cause (capture sip-queue-answered); under Dial() 16.
+    this.emit("HangupRequest", "call", leg.ch, call.queue ? [] : [["Cause", "16"]]);
     for (const l of [leg, other]) {
       if (!l) continue;
       this.varSet(l.ch, "BRIDGEPEER", "");
@@ -338,8 +378,9 @@ export class SipLab {
       this.varSet(callerLeg.ch, "ANSWEREDTIME_MS", String(answeredMs));
       this.varSet(callerLeg.ch, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
       this.varSet(callerLeg.ch, "DIALEDTIME_MS", String(dialedMs));
-      this.varSet(callerLeg.ch, "DIALSTATUS", "ANSWER");
+      if (!call.queue) this.varSet(callerLeg.ch, "DIALSTATUS", "ANSWER");
       this.emit("SoftHangupRequest", "call", callerLeg.ch, [["Cause", "16"]]);
+      this.agentComplete(call, leg);
     };
     if (leg === callerLeg) dialReturns();
     if (bridge && other) this.leaveBridge(bridge, other);
@@ -365,6 +406,127 @@ export class SipLab {
       other.onHoldByPeer = hold;
       this.updateDevice(other.ep);
     }
+  }
+
+  // ---- Queue(sipq) ----------------------------------------------------------------------------
+
+  /**
+   * `700 => Queue(sipq,,,,20)` (capture sip-queue-answered): the caller joins, every member rings
+   * at once (ringall): AgentCalled, then DialBegin, per member; the caller stays in state Ring (no
+   * early answer) and its device NOT_INUSE until a member answers.
+   */
+  private startQueue(call: SipCall): void {
+    const caller = call.caller.ch;
+    this.newexten(caller, "Queue", `${QUEUE},,,,${QUEUE_TIMEOUT_S}`);
+    for (const v of ["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"]) this.varSet(caller, v, "");
+    call.queue = { joinedAt: Date.now() };
+    this.queueDevice("RINGING");
+    this.emit("QueueCallerJoin", "agent", caller, [["Queue", QUEUE], ["Position", "1"], ["Count", "1"]]);
+    for (const [i, t] of QUEUE_MEMBERS.entries()) {
+      const leg = this.outboundLeg(call, t);
+      const { ch, ep } = leg;
+      // AgentCalled shows the member's channel as app_queue set it up; DialBegin the bare one.
+      const bare = channelHeaders(ch, "Dest");
+      ch.exten = caller.exten;
+      ch.connected = { ...caller.caller };
+      this.emitPairs("AgentCalled", [...channelHeaders(caller), ...channelHeaders(ch, "Dest"), ...this.memberHeaders(ep)], "agent");
+      this.emitPairs("DialBegin", [...channelHeaders(caller), ...bare, ["DialString", `PJSIP/${t}`]]);
+      // The first member's 180 Ringing arrives while app_queue still calls the next (capture).
+      if (i === 0) this.queueRinging(leg);
+    }
+    for (const leg of call.targets) {
+      this.emitPairs("DialState", [...channelHeaders(caller), ...channelHeaders(leg.ch, "Dest"), ["DialStatus", "RINGING"]]);
+    }
+    for (const leg of call.targets.slice(1)) this.queueRinging(leg);
+    call.timer = setTimeout(() => this.queueTimeout(call), this.host.scale(QUEUE_TIMEOUT_S * 1000));
+  }
+
+  /** A member's phone answers the INVITE with 180 Ringing. */
+  private queueRinging(leg: Leg): void {
+    this.setState(leg, 5);
+    this.newexten(leg.ch, "AppQueue", "(Outgoing Line)");
+    this.emit("NewConnectedLine", "call", leg.ch);
+  }
+
+  /** A member answered: the others are cancelled, the caller leaves the queue and is bridged to it. */
+  private queueAnswered(leg: Leg): void {
+    const { call, caller, others } = this.pickUp(leg);
+    this.dialEnd(call, leg, "ANSWER");
+    for (const o of others) this.dialEnd(call, o, "CANCEL");
+    this.connect(caller.ch, leg.ep.caller);
+    // app_queue cancels the losers a second time once the caller's connected line is updated.
+    for (const o of others) this.dialEnd(call, o, "CANCEL");
+    this.queueDevice("NOT_INUSE");
+    this.emit("QueueCallerLeave", "agent", caller.ch, [["Queue", QUEUE], ["Position", "1"], ["Count", "0"]]);
+    const waited = this.dialplanSeconds(Date.now() - (call.queue?.joinedAt ?? call.startedAt));
+    this.varSet(caller.ch, "QUEUEPOSITION", "1");
+    this.varSet(caller.ch, "QUEUEWAIT", String(waited));
+    this.varSet(caller.ch, "QUEUEWAIT_MS", String(waited * 1000));
+    this.emitPairs("AgentConnect", [...channelHeaders(caller.ch), ...channelHeaders(leg.ch, "Dest"), ...this.memberHeaders(leg.ep),
+      ["HoldTime", String(waited)], ["RingTime", String(waited)]], "agent");
+    this.dropLosers(call, others);
+    caller.queued = false;
+    this.setState(caller, 6);
+    const bridge = new Bridge(randomUUID());
+    call.bridge = bridge;
+    this.emitPairs("BridgeCreate", bridgeHeaders(bridge));
+    this.enterBridge(bridge, leg);
+    this.enterBridge(bridge, caller);
+    // The bridge re-evaluates its peers three times as app_queue sets the call up (capture).
+    for (let i = 0; i < 3; i++) {
+      this.bridgeVars(caller, leg);
+      this.bridgeVars(leg, caller);
+    }
+    // Queue() has no DTMF feature option (Dial's `t`), so the two RTP streams go native (capture).
+    bridge.technology = "native_rtp";
+  }
+
+  /**
+   * Queue()'s own timeout (20 s) with nobody answering: the members' legs are dropped, the caller
+   * leaves (QueueCallerLeave) and the dialplan's Hangup() follows. Not in the captures: the event
+   * names follow app_queue, the order is the Dial() timeout's.
+   */
+  private queueTimeout(call: SipCall): void {
+    if (call.done || call.answered) return;
+    for (const t of call.targets) this.dialEnd(call, t, "NOANSWER");
+    const caller = call.caller.ch;
+    this.queueDevice("NOT_INUSE");
+    this.emit("QueueCallerLeave", "agent", caller, [["Queue", QUEUE], ["Position", "1"], ["Count", "0"]]);
+    for (const t of [...call.targets]) this.hangupLeg(t, 0);
+    call.targets.length = 0;
+    this.next(caller);
+    this.newexten(caller, "Hangup", "");
+    this.emit("SoftHangupRequest", "call", caller, [["Cause", "16"]]);
+    this.hangupLeg(call.caller, 16);
+    call.done = true;
+  }
+
+  /** AgentComplete when the bridged queue call ends; the member's CallsTaken goes up. */
+  private agentComplete(call: SipCall, hungUpBy: Leg): void {
+    const agent = call.answered;
+    if (!call.queue || !agent) return;
+    const talk = this.dialplanSeconds(Date.now() - (call.answeredAt ?? Date.now()));
+    const hold = this.dialplanSeconds((call.answeredAt ?? Date.now()) - call.queue.joinedAt);
+    this.emitPairs("AgentComplete", [...channelHeaders(call.caller.ch), ...channelHeaders(agent.ch, "Dest"), ...this.memberHeaders(agent.ep),
+      ["HoldTime", String(hold)], ["TalkTime", String(talk)], ["Reason", hungUpBy === call.caller ? "caller" : "agent"]], "agent");
+    const m = this.memberCalls.get(agent.ep.id) ?? { taken: 0, last: 0 };
+    this.memberCalls.set(agent.ep.id, { taken: m.taken + 1, last: Math.floor(Date.now() / 1000) });
+  }
+
+  private memberHeaders(ep: Endpoint): Pairs {
+    const device = `PJSIP/${ep.id}`;
+    return [["Queue", QUEUE], ["Interface", device], ["MemberName", SIPQ_MEMBERS[device] ?? device]];
+  }
+
+  /** The queue's own device (`Queue:sipq`): RINGING while a caller waits. */
+  private queueDevice(state: string): void {
+    this.host.broadcast(PbxEvent.of("DeviceStateChange", "call", [["Device", `Queue:${QUEUE}`], ["State", state]]));
+  }
+
+  /** Real milliseconds back to dialplan seconds (the lab runs at timeScale), rounded. */
+  private dialplanSeconds(realMs: number): number {
+    const perSecond = this.host.scale(1000);
+    return Math.round(perSecond > 0 ? realMs / perSecond : 0);
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -466,7 +628,7 @@ export class SipLab {
     const device = `PJSIP/${ep.id}`;
     let state = "NOT_INUSE";
     for (const l of this.legs) {
-      if (l.ep !== ep || l.ch.gone) continue;
+      if (l.ep !== ep || l.ch.gone || l.queued) continue;
       if (l.ch.state === 6 || l.ch.state === 4) state = l.onHoldByPeer ? "ONHOLD" : "INUSE";
       else if (l.ch.state === 5 && state === "NOT_INUSE") state = "RINGING";
     }
@@ -482,9 +644,10 @@ export class SipLab {
     }
     const member = SIPQ_MEMBERS[device];
     if (member !== undefined) {
+      const calls = this.memberCalls.get(ep.id) ?? { taken: 0, last: 0 };
       this.host.broadcast(PbxEvent.of("QueueMemberStatus", "agent", [
         ["Queue", "sipq"], ["MemberName", member], ["Interface", device], ["StateInterface", device], ["Membership", "static"],
-        ["Penalty", "0"], ["CallsTaken", "0"], ["LastCall", "0"], ["LastPause", "0"], ["LoginTime", String(this.loginTime)],
+        ["Penalty", "0"], ["CallsTaken", String(calls.taken)], ["LastCall", String(calls.last)], ["LastPause", "0"], ["LoginTime", String(this.loginTime)],
         ["InCall", "0"], ["Status", String(DEVSTATE_NUM[state] ?? 0)], ["Paused", "0"], ["PausedReason", ""],
         ["Ringinuse", "1"], ["Wrapuptime", "0"],
       ]));
@@ -520,8 +683,8 @@ export class SipLab {
     this.host.broadcast(channelEvent(name, cls, ch, extra));
   }
 
-  private emitPairs(name: string, body: Pairs): void {
-    this.host.broadcast(PbxEvent.of(name, "call", body));
+  private emitPairs(name: string, body: Pairs, cls = "call"): void {
+    this.host.broadcast(PbxEvent.of(name, cls, body));
   }
 }
 

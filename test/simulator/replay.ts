@@ -81,6 +81,8 @@ const DYNAMIC = new Set([
   "Timestamp", "EventTV", "SessionTV", "SessionID", "LocalAddress", "RemoteAddress", "Uptime", "LastReload", "Challenge",
   "Duration", "Seconds", "CoreStartupDate", "CoreStartupTime", "CoreReloadDate", "CoreReloadTime", "CoreProcessedCalls",
   "LoginTime", "LastPause", "Wait", "HoldTime", "LongestHoldTime", "Holdtime", "Abandoned", "Completed", "TalkTime",
+  // A queue member's calls so far and the time of its last one: the lab's history (capture sip-queue-answered).
+  "CallsTaken", "LastCall",
 ]);
 /** VarSet values that are times. */
 const DYNAMIC_VARS = new Set(["ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS"]);

@@ -34,7 +34,7 @@ const SCENARIOS: SipScenario[] = [
   { name: "sip-dtmf", min: 0.95 },
   { name: "sip-blind-transfer", pending: "SIP REFER (BlindTransfer, the new leg to 6003) is not simulated yet" },
   { name: "sip-attended-transfer", pending: "the *2 feature (Local/6003@phones, AttendedTransfer, LocalOptimization) is not simulated yet" },
-  { name: "sip-queue-answered", pending: "Queue(sipq) for PJSIP members is not simulated yet" },
+  { name: "sip-queue-answered", min: 0.95 },
   { name: "sip-presence", pending: "ExtensionStateList/DeviceStateList do not list the SIP lab's hints and devices yet" },
 ];
 

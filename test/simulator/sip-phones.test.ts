@@ -73,6 +73,30 @@ describe("simulated PBX: the SIP lab's phone API", function () {
     assert.equal(pbx.phones?.status("6001"), undefined);
   });
 
+  it("queue 700: a caller hanging up while waiting abandons (QueueCallerAbandon), nobody answering times out (QueueCallerLeave)", async () => {
+    pbx = await startPbx({ sip: true, timeScale: 0.005 });
+    const s = await login(pbx);
+    socket = s.socket;
+    const phones = pbx.phones;
+    assert.ok(phones);
+    phones.dial("6001", "700");
+    assert.equal(phones.status("6002")?.state, "ringing");
+    assert.equal(phones.status("6003")?.state, "ringing");
+    phones.hangUp("6001");
+    await sleep(20);
+    let ev = s.events();
+    assert.deepEqual(ev.filter((e) => e.Event.startsWith("Queue") && e.Event !== "QueueMemberStatus").map((e) => e.Event), ["QueueCallerJoin", "QueueCallerAbandon"]);
+    assert.deepEqual(ev.filter((e) => e.Event === "DialEnd").map((e) => e.DialStatus), ["CANCEL", "CANCEL"]);
+    assert.equal(phones.status("6002"), undefined);
+    phones.dial("6001", "700");
+    await sleep(250); // Queue()'s 20 s at 1/200
+    ev = s.events().slice(ev.length);
+    assert.deepEqual(ev.filter((e) => e.Event.startsWith("Queue") && e.Event !== "QueueMemberStatus").map((e) => e.Event), ["QueueCallerJoin", "QueueCallerLeave"]);
+    assert.deepEqual(ev.filter((e) => e.Event === "DialEnd").map((e) => e.DialStatus), ["NOANSWER", "NOANSWER"]);
+    assert.equal(ev.filter((e) => e.Event === "Hangup").length, 3);
+    assert.equal(phones.status("6001"), undefined);
+  });
+
   it("an unknown number from a phone ends at once (cause 1), and an unknown phone is an error", async () => {
     pbx = await startPbx({ sip: true, timeScale: 0.05 });
     const s = await login(pbx);
