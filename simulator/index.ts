@@ -56,6 +56,8 @@ export interface SipPhones {
   resume(phone: string): void;
   /** RFC 4733 digits. */
   sendDtmf(phone: string, digits: string): void;
+  /** SIP REFER of the phone's bridged call to `to` ("6003" or "sip:6003@..."): Unhold, BlindTransfer, a new Dial from the transferee. */
+  blindTransfer(phone: string, to: string): void;
   /** The phone's current call, undefined when idle. */
   status(phone: string): { channel: string; state: string } | undefined;
 }

@@ -106,6 +106,8 @@ interface SipCall {
   done: boolean;
   /** Queue(sipq) instead of Dial(): when the caller joined. */
   queue?: { joinedAt: number };
+  /** The Dial() a blind transfer started on the transferee (its BLINDTRANSFER is cleared in the new bridge). */
+  transferred?: boolean;
 }
 
 export class SipLab {
@@ -214,6 +216,56 @@ export class SipLab {
     }
   }
 
+  /**
+   * The phone sends a SIP REFER for its bridged call (blind transfer, capture sip-blind-transfer):
+   * Unhold on the transferer, BlindTransfer, the transferer's leg hangs up, the transferee runs
+   * `to`@phones (its Dial() rings that phone) and is bridged to it once it answers.
+   */
+  blindTransfer(phone: string, to: string): void {
+    const leg = this.legOf(phone);
+    if (!leg) throw new Error(`phone ${phone} has no call`);
+    const other = this.peerOf(leg);
+    const bridge = leg.call.bridge;
+    if (!other || !bridge || !leg.ch.bridge) throw new Error(`phone ${phone} has no bridged call to transfer`);
+    const target = /^(?:sips?:)?([^@;]+)/.exec(to)?.[1] ?? to;
+    this.emit("Unhold", "call", leg.ch);
+    leg.onHold = false;
+    this.varSet(leg.ch, "BLINDTRANSFER", other.ch.name);
+    this.varSet(other.ch, "BLINDTRANSFER", leg.ch.name);
+    this.varSet(other.ch, "SIPTRANSFER", "yes");
+    this.varSet(other.ch, "SIPREFERRINGCONTEXT", other.ch.context);
+    this.varSet(other.ch, "SIPREFERTOHDR", `sip:${target}@127.0.0.1`);
+    this.varSet(leg.ch, "BRIDGEPEER", "");
+    this.varSet(leg.ch, "BRIDGEPVTCALLID", "");
+    this.emitPairs("BlindTransfer", [["Result", "Success"], ...channelHeaders(leg.ch, "Transferer"), ...channelHeaders(other.ch, "Transferee"),
+      ...bridgeHeaders(bridge), ["IsExternal", "Yes"], ["Context", other.ch.context], ["Extension", target]]);
+    this.bridgeVars(leg, other);
+    this.bridgeVars(other, leg);
+    this.varSet(other.ch, "BRIDGEPEER", "");
+    this.varSet(other.ch, "BRIDGEPVTCALLID", "");
+    // The transferee leaves the bridge for to@phones (its Newexten still names the old application).
+    leg.call.done = true;
+    other.ch.exten = target;
+    other.ch.priority = 1;
+    this.newexten(other.ch, other.ch.app, other.ch.appData);
+    this.leaveBridge(bridge, other);
+    this.varSet(other.ch, "DIALSTATUS", "ANSWER");
+    this.leaveBridge(bridge, leg);
+    this.emitPairs("BridgeDestroy", bridgeHeaders(bridge));
+    this.rtpQosOwn(leg);
+    this.hangupLeg(leg, 16);
+    const call: SipCall = { caller: other, targets: [], startedAt: Date.now(), ringing: false, done: false, transferred: true };
+    other.call = call;
+    other.dir = "in";
+    this.next(other.ch);
+    if (!SIP_ENDPOINTS.some((e) => e.id === target && e.context === "phones" && /^600\d$/.test(target))) {
+      // Not captured: a REFER to a number the dialplan does not know ends the transferee's call.
+      this.hangupLeg(other, 1);
+      return;
+    }
+    this.startDial(call, [target]);
+  }
+
   /** Hangs every SIP channel up (the PBX closes). */
   stop(): void {
     for (const leg of [...this.legs]) {
@@ -287,7 +339,7 @@ export class SipLab {
     // The outbound channel's dialplan location is gone once it is up (empty Exten, DestExten).
     leg.ch.exten = "";
     this.dialEnd(call, leg, "ANSWER");
-    this.setState(caller, 6);
+    if (caller.ch.state !== 6) this.setState(caller, 6);
     this.dropLosers(call, others);
     const bridge = new Bridge(randomUUID());
     call.bridge = bridge;
@@ -295,8 +347,12 @@ export class SipLab {
     this.newexten(leg.ch, "AppDial", "(Outgoing Line)");
     this.enterBridge(bridge, leg);
     this.enterBridge(bridge, caller);
-    this.bridgeVars(leg, caller);
-    this.bridgeVars(caller, leg);
+    // After a blind transfer: BLINDTRANSFER cleared, the peers evaluated twice (capture sip-blind-transfer).
+    if (call.transferred) this.varSet(caller.ch, "BLINDTRANSFER", "");
+    for (let i = 0; i < (call.transferred ? 2 : 1); i++) {
+      this.bridgeVars(leg, caller);
+      this.bridgeVars(caller, leg);
+    }
   }
 
   /** A rung phone answered (200 OK): it goes Up; the other rung legs are returned (to be cancelled). */

@@ -32,7 +32,7 @@ const SCENARIOS: SipScenario[] = [
   { name: "sip-ringgroup-inbound", min: 0.95 },
   { name: "sip-hold-resume", min: 0.95 },
   { name: "sip-dtmf", min: 0.95 },
-  { name: "sip-blind-transfer", pending: "SIP REFER (BlindTransfer, the new leg to 6003) is not simulated yet" },
+  { name: "sip-blind-transfer", min: 0.95 },
   { name: "sip-attended-transfer", pending: "the *2 feature (Local/6003@phones, AttendedTransfer, LocalOptimization) is not simulated yet" },
   { name: "sip-queue-answered", min: 0.95 },
   { name: "sip-presence", pending: "ExtensionStateList/DeviceStateList do not list the SIP lab's hints and devices yet" },
@@ -63,6 +63,7 @@ function perform(phones: SipPhones, s: PhoneStep): void {
     case "hold": return phones.hold(s.phone);
     case "resume": return phones.resume(s.phone);
     case "sndcode": return phones.sendDtmf(s.phone, s.arg);
+    case "transfer": return phones.blindTransfer(s.phone, s.arg);
     default: throw new Error(`phone command ${s.command} is not simulated`);
   }
 }

@@ -106,5 +106,6 @@ describe("simulated PBX: the SIP lab's phone API", function () {
     const hangup = s.events().find((e) => e.Event === "Hangup");
     assert.equal(hangup?.Cause, "1");
     assert.throws(() => pbx?.phones?.dial("6009", "6001"), /no PJSIP endpoint 6009/);
+    assert.throws(() => pbx?.phones?.blindTransfer("6002", "6003"), /phone 6002 has no call/);
   });
 });
