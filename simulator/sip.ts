@@ -266,6 +266,43 @@ export class SipLab {
     this.startDial(call, [target]);
   }
 
+  // ---- presence (ExtensionStateList, DeviceStateList, ExtensionState) -------------------------
+
+  /** The SIP hints with their extension state: [exten, context, hint, status, text]. */
+  hints(): Array<[string, string, string, number, string]> {
+    return SIP_HINTS.map(([exten, context, device]) => {
+      const [status, text] = EXT_STATUS[this.deviceState.get(device) ?? "NOT_INUSE"] ?? [0, "Idle"];
+      return [exten, context, device, status, text];
+    });
+  }
+
+  /** The SIP hint of exten@context, or undefined. */
+  hint(context: string, exten: string): [string, number, string] | undefined {
+    const h = this.hints().find(([e, c]) => e === exten && c === context);
+    return h ? [h[2], h[3], h[4]] : undefined;
+  }
+
+  /**
+   * DeviceStateList with the SIP lab's devices: `others` (the default lab's cache, in its order)
+   * with the PJSIP and sipq devices placed where the capture sip-presence lists them around the
+   * same neighbours (Asterisk's cache is a hash container; its order is the capture's, not a rule).
+   */
+  deviceList(others: Array<[string, string]>): Array<[string, string]> {
+    const state = (d: string): string => this.deviceState.get(d) ?? "NOT_INUSE";
+    const groups: Array<[string, string[]]> = [
+      ["Queue:supportq_avail", ["PJSIP/6001", "PJSIP/6002", "PJSIP/6003", `Queue:${QUEUE}`]],
+      ["Queue:testq_avail", [`Queue:${QUEUE}_pause_PJSIP/6002`, `Queue:${QUEUE}_pause_PJSIP/6003`, "PJSIP/provider", `Queue:${QUEUE}_avail`]],
+    ];
+    const out = [...others];
+    for (const [anchor, devices] of groups) {
+      const at = out.findIndex(([d]) => d === anchor);
+      const items = devices.map((d): [string, string] => [d, state(d)]);
+      if (at < 0) out.push(...items);
+      else out.splice(at + 1, 0, ...items);
+    }
+    return out;
+  }
+
   /** Hangs every SIP channel up (the PBX closes). */
   stop(): void {
     for (const leg of [...this.legs]) {
@@ -576,6 +613,7 @@ export class SipLab {
 
   /** The queue's own device (`Queue:sipq`): RINGING while a caller waits. */
   private queueDevice(state: string): void {
+    this.deviceState.set(`Queue:${QUEUE}`, state);
     this.host.broadcast(PbxEvent.of("DeviceStateChange", "call", [["Device", `Queue:${QUEUE}`], ["State", state]]));
   }
 

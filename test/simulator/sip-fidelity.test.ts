@@ -35,7 +35,10 @@ const SCENARIOS: SipScenario[] = [
   { name: "sip-blind-transfer", min: 0.95 },
   { name: "sip-attended-transfer", pending: "the *2 feature (Local/6003@phones, AttendedTransfer, LocalOptimization) is not simulated yet" },
   { name: "sip-queue-answered", min: 0.95 },
-  { name: "sip-presence", pending: "ExtensionStateList/DeviceStateList do not list the SIP lab's hints and devices yet" },
+  // 126/133 (135 simulated): the SIP hints and devices all match; the misses are the default lab's own device cache
+  // in DeviceStateList (twice): the real lab then had Custom:6001 and Queue:supportq_avail INUSE and
+  // no Queue:testq / testq_pause_Local/101@test (its history), so ListItems 12 against 13.
+  { name: "sip-presence", min: 0.92 },
 ];
 
 interface PhoneStep {
