@@ -1,7 +1,7 @@
 /**
  * Runs the simulated PBX from a shell:
  *   npm run pbx -- --port 5038 [--traffic 6 [--seed 1]] [--tls-key k --tls-cert c --tls-port 5039]
- *                  [--host 0.0.0.0] [--time-scale 1] [--config pbx.json]
+ *                  [--host 0.0.0.0] [--time-scale 1] [--config pbx.json] [--sip]
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_QUEUES, DEFAULT_USERS } from "./config";
@@ -17,6 +17,7 @@ const OPTIONS: Array<[string, string]> = [
   ["--tls-port <n>", "with TLS: its port (default 5039)"],
   ["--time-scale <f>", "dialplan waits multiplied by f (0.05: a 1 s Wait() takes 50 ms; default 1)"],
   ["--config <file.json>", "users, queues, dialplan or device states replacing the lab's (see simulator/README.md)"],
+  ["--sip", "the SIP lab of the sip-* captures: PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, the provider trunk, queue 700 (sipq); driven through pbx.phones (see simulator/README.md)"],
   ["--help", "this text"],
 ];
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     host: args.get("host"),
     timeScale: num("time-scale"),
     config: args.get("config"),
+    sip: args.has("sip"),
   };
   const traffic = num("traffic");
   if (traffic) opts.traffic = { callsPerMinute: traffic, seed: num("seed") };
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   const pbx = await startPbx(opts);
   console.log(`simulated Asterisk 22.10.1 (AMI 11.0.0) on ${pbx.host}:${pbx.port}${pbx.tlsPort ? `, TLS on ${pbx.tlsPort}` : ""}`);
   console.log("users: admin/amp111 (all), limited/limited1 (call), filtered/filt1 (all, eventfilters)");
+  if (opts.sip) console.log("SIP lab: PJSIP/6001 Alice, PJSIP/6002 Bob, PJSIP/6003 Carol, PJSIP/provider; 700 => Queue(sipq)");
   const stop = (): void => {
     void pbx.close().then(() => process.exit(0));
   };
