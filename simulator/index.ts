@@ -54,7 +54,7 @@ export interface SipPhones {
   /** re-INVITE sendonly: Hold on the phone's channel, the peer's device ONHOLD. */
   hold(phone: string): void;
   resume(phone: string): void;
-  /** RFC 4733 digits. */
+  /** RFC 4733 digits; from the called party of a Dial, `*2` then a phone's number is an attended transfer. */
   sendDtmf(phone: string, digits: string): void;
   /** SIP REFER of the phone's bridged call to `to` ("6003" or "sip:6003@..."): Unhold, BlindTransfer, a new Dial from the transferee. */
   blindTransfer(phone: string, to: string): void;

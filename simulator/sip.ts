@@ -10,8 +10,8 @@
  *                        Dial(PJSIP/6001&PJSIP/6002,15,t), Hangup
  *   queue sipq (ringall, PJSIP/6002 "Bob", PJSIP/6003 "Carol"): calls to 700, its members' QueueMemberStatus
  *
- * The phones are driven through SipPhones (dial, answer, reject, hangUp, hold, resume, sendDtmf,
- * blindTransfer); each action produces what the real Asterisk published for the same SIP message
+ * The phones are driven through SipPhones (dial, answer, reject, hangUp, hold, resume, sendDtmf
+ * with the `*2` attended-transfer feature, blindTransfer); each action produces what the real Asterisk published for the same SIP message
  * in the captures (names, header layout, fixed texts, causes, order per channel). The channels live
  * in the call engine's channel list, so CoreShowChannels and Status see them.
  */
@@ -64,6 +64,9 @@ const OUTSIDE_CALLER: Party = { num: "+4930123456", name: "Outside Caller" };
 /** How long baresip plays an RFC 4733 digit (capture sip-dtmf: DurationMs 180). */
 const DTMF_MS = 180;
 const CALLING_PRES = "0 (Presentation Allowed, Not Screened)";
+/** features.conf atxfer, as the lab's (`*2`); a Dial with `t` gives it to the called party. */
+const ATXFER = "*2";
+const ATXFER_ONLY = "attended transfer: only the captured path is simulated (the consulted phone answers, then the transferer hangs up)";
 
 /** ast_devstate values of app_queue's Status. */
 const DEVSTATE_NUM: Record<string, number> = { UNKNOWN: 0, NOT_INUSE: 1, INUSE: 2, BUSY: 3, INVALID: 4, UNAVAILABLE: 5, RINGING: 6, RINGINUSE: 7, ONHOLD: 8 };
@@ -91,6 +94,10 @@ interface Leg {
   onHoldByPeer?: boolean;
   /** A caller waiting in Queue() (not answered yet): its device stays NOT_INUSE (capture sip-queue-answered). */
   queued?: boolean;
+  /** DTMF feature digits collected from this leg (the called party of a Dial with `t`). */
+  feature?: string;
+  /** After `*2`: the number being keyed for the attended transfer. */
+  atxfer?: string;
 }
 
 /** One Dial(): the calling leg and the phones it rings. */
@@ -108,6 +115,24 @@ interface SipCall {
   queue?: { joinedAt: number };
   /** The Dial() a blind transfer started on the transferee (its BLINDTRANSFER is cleared in the new bridge). */
   transferred?: boolean;
+  /** The consultation call of an attended transfer (`*2`): the target phone's leg belongs to it. */
+  consult?: Consult;
+}
+
+/** An attended transfer in progress (capture sip-attended-transfer). */
+interface Consult {
+  /** The phone that keyed `*2` and its bridged peer, who waits on hold. */
+  transferer: Leg;
+  transferee: Leg;
+  /** Local/<to>@phones;1 (in the consultation bridge with the transferer) and ;2 (runs Dial()). */
+  l1: Channel;
+  l2: Channel;
+  target: Leg;
+  /** The transferer's consultation bridge; the target's bridge with ;2. */
+  b2: Bridge;
+  b3?: Bridge;
+  startedAt: number;
+  answeredAt?: number;
 }
 
 export class SipLab {
@@ -176,6 +201,7 @@ export class SipLab {
   reject(phone: string): void {
     const leg = this.ringingLeg(phone);
     if (!leg) throw new Error(`phone ${phone} has no ringing call`);
+    if (leg.call.consult) throw new Error(ATXFER_ONLY);
     const call = leg.call;
     leg.ch.hangupCause = 17;
     this.dialEnd(call, leg, "BUSY");
@@ -188,6 +214,9 @@ export class SipLab {
   hangUp(phone: string): void {
     const leg = this.legOf(phone);
     if (!leg) throw new Error(`phone ${phone} has no call`);
+    const consult = this.consultOf(leg);
+    if (consult) return this.completeAttended(consult, leg);
+    if (leg.call.consult) throw new Error(ATXFER_ONLY);
     if (leg.dir === "out" && leg.ch.state !== 6) return this.reject(phone);
     const call = leg.call;
     if (!call.answered) return this.callerCancels(call);
@@ -209,6 +238,7 @@ export class SipLab {
     if (!leg) throw new Error(`phone ${phone} has no call`);
     const other = this.peerOf(leg);
     for (const d of digits) {
+      if (this.featureDigit(leg, d)) continue;
       this.emit("DTMFBegin", "dtmf", leg.ch, [["Digit", d], ["Direction", "Received"]]);
       if (other) this.emit("DTMFBegin", "dtmf", other.ch, [["Digit", d], ["Direction", "Sent"]]);
       this.emit("DTMFEnd", "dtmf", leg.ch, [["Digit", d], ["DurationMs", String(DTMF_MS)], ["Direction", "Received"]]);
@@ -367,6 +397,7 @@ export class SipLab {
 
   private answered(leg: Leg): void {
     if (leg.call.queue) return this.queueAnswered(leg);
+    if (leg.call.consult) return this.consultAnswered(leg.call.consult);
     const { call, caller, others } = this.pickUp(leg);
     if (others.length > 0) this.connect(caller.ch, leg.ep.caller);
     for (const o of others) this.dialEnd(call, o, "CANCEL");
@@ -623,6 +654,286 @@ export class SipLab {
     return Math.round(perSecond > 0 ? realMs / perSecond : 0);
   }
 
+  // ---- attended transfer (DTMF feature *2) ----------------------------------------------------
+
+  /**
+   * A digit from a phone: true when the features took it. The called party of a Dial with `t`
+   * (every Dial of the lab) has atxfer `*2`: its digits go to the feature (DTMF Received, nothing
+   * Sent to the peer); after `*2` the peer is held and the number is keyed, and once it is a phone
+   * (600X) the consultation call starts (capture sip-attended-transfer).
+   */
+  private featureDigit(leg: Leg, d: string): boolean {
+    const call = leg.call;
+    if (leg.dir !== "out" || call.queue || call.consult || !call.bridge || call.answered !== leg) return false;
+    const received = (): void => {
+      this.emit("DTMFBegin", "dtmf", leg.ch, [["Digit", d], ["Direction", "Received"]]);
+      this.emit("DTMFEnd", "dtmf", leg.ch, [["Digit", d], ["DurationMs", String(DTMF_MS)], ["Direction", "Received"]]);
+    };
+    if (leg.atxfer !== undefined) {
+      received();
+      leg.atxfer += d;
+      if (/^600\d$/.test(leg.atxfer) && SIP_ENDPOINTS.some((e) => e.id === leg.atxfer)) this.startConsult(leg, leg.atxfer);
+      return true;
+    }
+    const buffered = (leg.feature ?? "") + d;
+    if (!ATXFER.startsWith(buffered)) {
+      // Not a feature: the digit goes through as any other (a half-keyed `*` is dropped).
+      leg.feature = undefined;
+      return false;
+    }
+    received();
+    leg.feature = buffered;
+    if (buffered === ATXFER) {
+      leg.feature = undefined;
+      leg.atxfer = "";
+      // The feature holds the peer (no MusicClass: no re-INVITE, the bridge's own hold).
+      const peer = call.caller;
+      this.emit("Hold", "call", leg.ch);
+      peer.onHoldByPeer = true;
+      this.updateDevice(peer.ep);
+    }
+    return true;
+  }
+
+  /** The Local/<to>@phones pair the feature dials; ;2 runs `to`@phones, ;1 joins the transferer's new bridge. */
+  private startConsult(transferer: Leg, to: string): void {
+    transferer.atxfer = undefined;
+    const transferee = transferer.call.caller;
+    const calls = this.host.calls;
+    const seq = calls.newChannelSeq();
+    const linkedid = transferee.ch.linkedid;
+    const local = (half: number, state: number): Channel => {
+      const ch = new Channel(`Local/${to}@phones-${seq};${half}`, calls.newUniqueid(), linkedid, "phones", to);
+      ch.state = state;
+      calls.channels.set(ch.name, ch);
+      this.emit("Newchannel", "call", ch);
+      return ch;
+    };
+    const l1 = local(1, 0);
+    const l2 = local(2, 4);
+    const t = transferer.ch;
+    this.varSet(l1, "TRANSFERERNAME", t.name);
+    this.varSet(l1, "ATTENDEDTRANSFER", t.name);
+    const b2 = new Bridge(randomUUID());
+    this.emitPairs("BridgeCreate", bridgeHeaders(b2));
+    this.varSet(l2, "ATTENDEDTRANSFER", t.name);
+    this.varSet(l2, "TRANSFERERNAME", t.name);
+    l2.caller = { ...transferer.ep.caller };
+    this.emit("NewCallerid", "call", l2, [["CID-CallingPres", CALLING_PRES]]);
+    this.emitPairs("LocalBridge", [...channelHeaders(l1, "LocalOne"), ...channelHeaders(l2, "LocalTwo"), ["Context", "phones"], ["Exten", to], ["LocalOptimization", "Yes"]]);
+    this.newexten(l2, "NoOp", `SIP lab: ${l2.caller.num} calls ${to}`);
+    this.next(l2);
+    this.newexten(l2, "Dial", `PJSIP/${to},${DIAL_TIMEOUT_S},t`);
+    for (const v of DIAL_RESET) this.varSet(l2, v, "");
+    l1.connected = { ...transferer.ep.caller };
+    this.emit("NewConnectedLine", "call", l1);
+    this.enterBridgeCh(b2, l1);
+    this.varSet(l1, "ATTENDEDTRANSFER", "");
+    const call: SipCall = { caller: transferee, targets: [], startedAt: Date.now(), ringing: false, done: false };
+    const target = this.outboundLeg(call, to);
+    const consult: Consult = { transferer, transferee, l1, l2, target, b2, startedAt: Date.now() };
+    call.consult = consult;
+    target.ch.exten = to;
+    target.ch.connected = { ...l2.caller };
+    this.newexten(target.ch, "AppDial", "(Outgoing Line)");
+    this.emit("NewConnectedLine", "call", target.ch);
+    // The transferer moves to the consultation bridge.
+    const b1 = transferer.call.bridge as Bridge;
+    this.leaveBridge(b1, transferer);
+    this.enterBridgeCh(b2, t);
+    this.varSet(l1, "BRIDGEPEER", t.name);
+    this.varSet(l1, "BRIDGEPVTCALLID", transferer.callId);
+    this.varSet(t, "BRIDGEPEER", l1.name);
+    this.varSet(t, "BRIDGEPVTCALLID", "");
+    t.connected = { num: UNKNOWN, name: UNKNOWN };
+    this.emit("NewConnectedLine", "call", t);
+    this.emitPairs("DialBegin", [...channelHeaders(l2), ...channelHeaders(target.ch, "Dest"), ["DialString", to]]);
+    l2.connected = { ...target.ep.caller };
+    this.emit("NewConnectedLine", "call", l2);
+    this.setState(target, 5);
+    l1.caller = { ...target.ep.caller };
+    this.emit("NewCallerid", "call", l1, [["CID-CallingPres", CALLING_PRES]]);
+    t.connected = { ...target.ep.caller };
+    this.emit("NewConnectedLine", "call", t);
+    l1.state = 5;
+    this.emit("Newstate", "call", l1);
+    this.localDevice(to, "INUSE");
+    this.varSet(l2, "RINGTIME", "0");
+    this.varSet(l2, "RINGTIME_MS", String(Date.now() - consult.startedAt));
+    this.emitPairs("DialState", [...channelHeaders(l1, "Dest"), ["DialStatus", "RINGING"]]);
+    this.emitPairs("DialState", [...channelHeaders(l2), ...channelHeaders(target.ch, "Dest"), ["DialStatus", "RINGING"]]);
+    this.varSet(l1, "BRIDGEPEER", t.name);
+    this.varSet(l1, "BRIDGEPVTCALLID", transferer.callId);
+    this.varSet(t, "BRIDGEPEER", l1.name);
+    // The last digit's trailing RFC 4733 end packets arrive after the switch: two more DTMFEnd on
+    // the transferer, and the digit once through the new path (capture).
+    const last = to.slice(-1);
+    const end = (ch: Channel, dir: string): void => this.emit("DTMFEnd", "dtmf", ch, [["Digit", last], ["DurationMs", String(DTMF_MS)], ["Direction", dir]]);
+    end(t, "Received");
+    end(t, "Received");
+    const path: Array<[Channel, string]> = [[l1, "Sent"], [l2, "Received"], [target.ch, "Sent"]];
+    for (const [ch, dir] of path) this.emit("DTMFBegin", "dtmf", ch, [["Digit", last], ["Direction", dir]]);
+    for (const [ch, dir] of path) end(ch, dir);
+    // No Dial timeout for the consultation (not captured: what a transferer hears when it expires).
+  }
+
+  /** The consulted phone answers: ;2's Dial() bridges it, ;1 goes Up in the transferer's bridge. */
+  private consultAnswered(c: Consult): void {
+    const { target, l1, l2, transferer } = c;
+    const t = transferer.ch;
+    const call = target.call;
+    if (call.timer) clearTimeout(call.timer);
+    call.answered = target;
+    c.answeredAt = Date.now();
+    this.setState(target, 6);
+    this.varSet(l2, "DIALSTATUS", "ANSWER");
+    this.varSet(l2, "DIALEDPEERNAME", target.ch.name);
+    this.varSet(l2, "DIALEDPEERNUMBER", target.ep.id);
+    target.ch.exten = "";
+    this.emitPairs("DialEnd", [...channelHeaders(l2), ...channelHeaders(target.ch, "Dest"), ["DialStatus", "ANSWER"]]);
+    l2.state = 6;
+    this.emit("Newstate", "call", l2);
+    const b3 = new Bridge(randomUUID());
+    c.b3 = b3;
+    this.emitPairs("BridgeCreate", bridgeHeaders(b3));
+    this.newexten(target.ch, "AppDial", "(Outgoing Line)");
+    this.enterBridge(b3, target);
+    l1.state = 6;
+    this.emit("Newstate", "call", l1);
+    this.emitPairs("DialEnd", [...channelHeaders(l1, "Dest"), ["DialStatus", "ANSWER"]]);
+    this.varSet(l1, "BRIDGEPEER", t.name);
+    this.varSet(l1, "BRIDGEPVTCALLID", transferer.callId);
+    this.varSet(t, "BRIDGEPEER", l1.name);
+    this.enterBridgeCh(b3, l2);
+    this.varSet(l2, "ATTENDEDTRANSFER", "");
+    this.varSet(target.ch, "BRIDGEPEER", l2.name);
+    this.varSet(l2, "BRIDGEPEER", target.ch.name);
+    this.varSet(l2, "BRIDGEPVTCALLID", target.callId);
+    this.localDevice(target.ep.id, "INUSE");
+    this.localDevice(target.ep.id, "INUSE");
+    this.varSet(target.ch, "BRIDGEPEER", l2.name);
+    this.varSet(l2, "BRIDGEPEER", target.ch.name);
+    this.varSet(l2, "BRIDGEPVTCALLID", target.callId);
+  }
+
+  /** The attended transfer of `leg`'s phone, when it is the transferer of one. */
+  private consultOf(leg: Leg): Consult | undefined {
+    for (const l of this.legs) {
+      const c = l.call.consult;
+      if (c && c.transferer === leg) return c;
+    }
+    return undefined;
+  }
+
+  /**
+   * The transferer hangs up with the consulted phone answered: the consultation bridge merges into
+   * the original one (AttendedTransfer DestType Bridge), then the Local pair optimizes itself away
+   * and the transferee ends up bridged with the target (LocalOptimizationBegin/End).
+   */
+  private completeAttended(c: Consult, leg: Leg): void {
+    const { transferer, transferee: x, l1, l2, target, b2 } = c;
+    const b3 = c.b3;
+    if (leg !== transferer || !b3) {
+      throw new Error(ATXFER_ONLY);
+    }
+    const t = transferer.ch;
+    const b1 = transferer.call.bridge as Bridge;
+    this.rtpQosCh(t, l1);
+    this.emit("HangupRequest", "call", t, [["Cause", "16"]]);
+    this.varSet(t, "BRIDGEPEER", "");
+    this.leaveBridge(b2, transferer);
+    this.emitPairs("BridgeMerge", [...prefixed(bridgeHeaders(b1), "To"), ...prefixed(bridgeHeaders(b2), "From")]);
+    this.leaveBridgeCh(b2, l1);
+    this.enterBridgeCh(b1, l1);
+    this.varSet(x.ch, "BRIDGEPEER", l1.name);
+    this.varSet(x.ch, "BRIDGEPVTCALLID", "");
+    this.varSet(l1, "BRIDGEPEER", x.ch.name);
+    this.varSet(l1, "BRIDGEPVTCALLID", x.callId);
+    this.emitPairs("AttendedTransfer", [["Result", "Success"], ...channelHeaders(t, "OrigTransferer"), ...prefixed(bridgeHeaders(b1), "Orig"),
+      ...channelHeaders(t, "SecondTransferer"), ...prefixed(bridgeHeaders(b2), "Second"), ...channelHeaders(x.ch, "Transferee"),
+      ["IsExternal", "No"], ["DestType", "Bridge"], ["DestBridgeUniqueid", b1.uniqueid]]);
+    x.ch.connected = { ...target.ep.caller };
+    this.emit("NewConnectedLine", "call", x.ch);
+    this.emitPairs("BridgeDestroy", bridgeHeaders(b2));
+    transferer.call.done = true;
+    this.hangupLeg(transferer, 16);
+    l1.connected = { ...x.ep.caller };
+    this.emit("NewConnectedLine", "call", l1);
+    x.onHoldByPeer = false;
+    this.updateDevice(x.ep);
+    target.ch.connected = { ...x.ep.caller };
+    this.emit("NewConnectedLine", "call", target.ch);
+    this.varSet(x.ch, "BRIDGEPEER", l1.name);
+    this.varSet(l1, "BRIDGEPEER", x.ch.name);
+    this.varSet(l1, "BRIDGEPVTCALLID", x.callId);
+    this.varSet(target.ch, "BRIDGEPEER", l2.name);
+    this.varSet(l2, "BRIDGEPEER", target.ch.name);
+    this.varSet(l2, "BRIDGEPVTCALLID", target.callId);
+    l2.caller = { ...x.ep.caller };
+    this.emit("NewCallerid", "call", l2, [["CID-CallingPres", CALLING_PRES]]);
+    // The Local pair optimizes out: the transferee takes ;2's place next to the target.
+    this.emitPairs("LocalOptimizationBegin", [...channelHeaders(l1, "LocalOne"), ...channelHeaders(l2, "LocalTwo"),
+      ...channelHeaders(x.ch, "Source"), ["DestUniqueId", l2.uniqueid], ["Id", "1"]]);
+    this.leaveBridge(b1, x);
+    this.varSet(l2, "BRIDGEPEER", "");
+    this.varSet(l2, "BRIDGEPVTCALLID", "");
+    this.leaveBridgeCh(b3, l2);
+    this.enterBridgeCh(b3, x.ch, l2);
+    this.varSet(target.ch, "BRIDGEPEER", x.ch.name);
+    this.varSet(target.ch, "BRIDGEPVTCALLID", x.callId);
+    this.varSet(x.ch, "BRIDGEPEER", target.ch.name);
+    this.varSet(x.ch, "BRIDGEPVTCALLID", target.callId);
+    this.varSet(l1, "BRIDGEPEER", "");
+    this.varSet(l1, "BRIDGEPVTCALLID", "");
+    this.emitPairs("LocalOptimizationEnd", [...channelHeaders(l1, "LocalOne"), ...channelHeaders(l2, "LocalTwo"), ["Success", "No"], ["Id", "1"]]);
+    this.leaveBridgeCh(b1, l1);
+    this.emit("HangupRequest", "call", l2, [["Cause", "16"]]);
+    this.hangupCh(l1, 16);
+    const answeredMs = Date.now() - (c.answeredAt ?? Date.now());
+    const dialedMs = Date.now() - c.startedAt;
+    this.varSet(l2, "ANSWEREDTIME", String(Math.floor(answeredMs / 1000)));
+    this.varSet(l2, "ANSWEREDTIME_MS", String(answeredMs));
+    this.varSet(l2, "DIALEDTIME", String(Math.floor(dialedMs / 1000)));
+    this.varSet(l2, "DIALEDTIME_MS", String(dialedMs));
+    this.varSet(l2, "DIALSTATUS", "ANSWER");
+    this.emit("SoftHangupRequest", "call", l2, [["Cause", "16"]]);
+    this.hangupCh(l2, 16);
+    this.emitPairs("BridgeDestroy", bridgeHeaders(b1));
+    this.localDevice(target.ep.id, "NOT_INUSE");
+    this.localDevice(target.ep.id, "NOT_INUSE");
+    // From here on the transferee's call is with the target (a BYE from either side ends it as usual).
+    const call = x.call;
+    call.answered = target;
+    call.bridge = b3;
+    target.call = call;
+  }
+
+  private localDevice(exten: string, state: string): void {
+    this.host.broadcast(PbxEvent.of("DeviceStateChange", "call", [["Device", `Local/${exten}@phones`], ["State", state]]));
+  }
+
+  /** BridgeEnter; `swap`: the channel this one replaces (a Local optimization's SwapUniqueid). */
+  private enterBridgeCh(bridge: Bridge, ch: Channel, swap?: Channel): void {
+    bridge.members.push(ch);
+    ch.bridge = bridge;
+    this.emitPairs("BridgeEnter", [...bridgeHeaders(bridge), ...channelHeaders(ch), ...(swap ? [["SwapUniqueid", swap.uniqueid] as [string, string]] : [])]);
+  }
+
+  private leaveBridgeCh(bridge: Bridge, ch: Channel): void {
+    const i = bridge.members.indexOf(ch);
+    if (i >= 0) bridge.members.splice(i, 1);
+    ch.bridge = undefined;
+    this.emitPairs("BridgeLeave", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
+  }
+
+  /** A channel that is no phone's leg (the Local halves) hangs up. */
+  private hangupCh(ch: Channel, cause: number): void {
+    if (ch.gone) return;
+    ch.gone = true;
+    this.host.calls.channels.delete(ch.name);
+    this.emit("Hangup", "call", ch, [["Cause", String(cause)], ["Cause-txt", CAUSE_TEXT[cause] ?? "Unknown"]]);
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private dialEnd(call: SipCall, leg: Leg, status: string): void {
@@ -635,16 +946,11 @@ export class SipLab {
   }
 
   private enterBridge(bridge: Bridge, leg: Leg): void {
-    bridge.members.push(leg.ch);
-    leg.ch.bridge = bridge;
-    this.emitPairs("BridgeEnter", [...bridgeHeaders(bridge), ...channelHeaders(leg.ch)]);
+    this.enterBridgeCh(bridge, leg.ch);
   }
 
   private leaveBridge(bridge: Bridge, leg: Leg): void {
-    const i = bridge.members.indexOf(leg.ch);
-    if (i >= 0) bridge.members.splice(i, 1);
-    leg.ch.bridge = undefined;
-    this.emitPairs("BridgeLeave", [...bridgeHeaders(bridge), ...channelHeaders(leg.ch)]);
+    this.leaveBridgeCh(bridge, leg.ch);
   }
 
   /** BRIDGEPEER and BRIDGEPVTCALLID (the peer's SIP Call-ID) on `leg`. */
@@ -655,9 +961,13 @@ export class SipLab {
 
   /** RTP statistics at a BYE: the leaving channel's own, the same as *BRIDGED on its peer. */
   private rtpQos(leg: Leg, other: Leg): void {
+    this.rtpQosCh(leg.ch, other.ch);
+  }
+
+  private rtpQosCh(ch: Channel, other: Channel): void {
     for (const [name, value] of rtpStats()) {
-      this.varSet(leg.ch, name, value);
-      this.varSet(other.ch, `${name}BRIDGED`, value);
+      this.varSet(ch, name, value);
+      this.varSet(other, `${name}BRIDGED`, value);
     }
   }
 
@@ -780,6 +1090,11 @@ export class SipLab {
   private emitPairs(name: string, body: Pairs, cls = "call"): void {
     this.host.broadcast(PbxEvent.of(name, cls, body));
   }
+}
+
+/** Bridge headers under another prefix (BridgeMerge's To/From, AttendedTransfer's Orig/Second). */
+function prefixed(pairs: Pairs, prefix: string): Pairs {
+  return pairs.map(([k, v]): [string, string] => [prefix + k, v]);
 }
 
 /** res_rtp_asterisk's RTPAUDIOQOS* texts (the lab's loopback media: no loss, sub-ms jitter). */

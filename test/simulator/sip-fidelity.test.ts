@@ -33,7 +33,7 @@ const SCENARIOS: SipScenario[] = [
   { name: "sip-hold-resume", min: 0.95 },
   { name: "sip-dtmf", min: 0.95 },
   { name: "sip-blind-transfer", min: 0.95 },
-  { name: "sip-attended-transfer", pending: "the *2 feature (Local/6003@phones, AttendedTransfer, LocalOptimization) is not simulated yet" },
+  { name: "sip-attended-transfer", min: 0.95 },
   { name: "sip-queue-answered", min: 0.95 },
   // 126/133 (135 simulated): the SIP hints and devices all match; the misses are the default lab's own device cache
   // in DeviceStateList (twice): the real lab then had Custom:6001 and Queue:supportq_avail INUSE and

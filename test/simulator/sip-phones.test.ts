@@ -97,6 +97,35 @@ describe("simulated PBX: the SIP lab's phone API", function () {
     assert.equal(phones.status("6001"), undefined);
   });
 
+  it("attended transfer (*2): the called party's feature digits are not passed on; the uncaptured paths are refused", async () => {
+    pbx = await startPbx({ sip: true, timeScale: 0.05 });
+    const s = await login(pbx);
+    socket = s.socket;
+    const phones = pbx.phones;
+    assert.ok(phones);
+    phones.dial("6001", "6002");
+    phones.answer("6002");
+    phones.sendDtmf("6002", "*26003");
+    await sleep(20);
+    const ev = s.events();
+    assert.equal(ev.filter((e) => e.Event === "DTMFEnd" && e.Direction === "Sent" && e.Channel.startsWith("PJSIP/6001")).length, 0);
+    assert.ok(ev.some((e) => e.Event === "Hold" && e.Channel.startsWith("PJSIP/6002")));
+    assert.ok(ev.some((e) => e.Event === "LocalBridge" && e.LocalOneChannel.startsWith("Local/6003@phones-")));
+    assert.equal(phones.status("6003")?.state, "ringing");
+    assert.throws(() => phones.hangUp("6002"), /only the captured path/);
+    assert.throws(() => phones.reject("6003"), /only the captured path/);
+    phones.answer("6003");
+    phones.hangUp("6002");
+    await sleep(20);
+    assert.ok(s.events().some((e) => e.Event === "AttendedTransfer" && e.DestType === "Bridge"));
+    assert.equal(phones.status("6002"), undefined);
+    assert.equal(phones.status("6001")?.state, "up");
+    phones.hangUp("6001");
+    await sleep(20);
+    assert.equal(phones.status("6003"), undefined);
+    assert.equal(s.events().filter((e) => e.Event === "Hangup").length, 5);
+  });
+
   it("an unknown number from a phone ends at once (cause 1), and an unknown phone is an error", async () => {
     pbx = await startPbx({ sip: true, timeScale: 0.05 });
     const s = await login(pbx);
