@@ -1,6 +1,6 @@
 /**
  * npm start: Node-RED 4 with this package loaded and a demo flow deployed, connected to the
- * simulated PBX with background calls — or to a real Asterisk when AMI_HOST, AMI_PORT,
+ * simulated PBX's SIP lab with background calls (AMI_SIM_SIP=0: the Local-channel lab) — or to a real Asterisk when AMI_HOST, AMI_PORT,
  * AMI_USERNAME and AMI_SECRET are set. Ctrl-C stops everything.
  *
  * Node-RED runs as its own process (node-red's red.js) with a user dir inside the repo
@@ -242,7 +242,10 @@ async function main(): Promise<void> {
     log(`using the Asterisk at ${target.host}:${target.port} as ${target.username}`);
   } else {
     const callsPerMinute = Number(process.env.AMI_SIM_TRAFFIC ?? 12);
-    const start = (port: number) => startPbx({ port, host: "127.0.0.1", traffic: { callsPerMinute } });
+    // The SIP lab (PJSIP phones 6001-6003 and a trunk, simulator/README.md) unless AMI_SIM_SIP=0,
+    // which gives the Local-channel lab of the first captures.
+    const sip = process.env.AMI_SIM_SIP !== "0";
+    const start = (port: number) => startPbx({ port, host: "127.0.0.1", sip, traffic: { callsPerMinute } });
     if (process.env.AMI_SIM_PORT !== undefined) {
       const port = Number(process.env.AMI_SIM_PORT);
       pbx = await start(port).catch((err: NodeJS.ErrnoException) => {
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
       });
     }
     target = { host: pbx.host, port: pbx.port, username: "admin", secret: "amp111", label: "simulated PBX" };
-    log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${callsPerMinute} calls a minute`);
+    log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${sip ? "SIP lab (PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, trunk provider)" : "Local-channel lab"}, ${callsPerMinute} calls a minute`);
   }
 
   UI_PORT = await editorPort();

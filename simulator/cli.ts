@@ -11,13 +11,13 @@ import { startPbx, PbxOptions } from "./index";
 const OPTIONS: Array<[string, string]> = [
   ["--port <n>", "AMI port (default 5038; 0 takes any free port)"],
   ["--host <addr>", "address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)"],
-  ["--traffic <calls/min>", "background calls a minute (phones, ring group, queue, trunk, unanswered, busy)"],
+  ["--traffic <calls/min>", "background calls a minute (phones, ring group, queue, trunk, unanswered, busy; with --sip: SIP phone calls)"],
   ["--seed <n>", "with --traffic: the same calls on every run"],
   ["--tls-key <file> --tls-cert <file>", "also listen for AMI over TLS"],
   ["--tls-port <n>", "with TLS: its port (default 5039)"],
   ["--time-scale <f>", "dialplan waits multiplied by f (0.05: a 1 s Wait() takes 50 ms; default 1)"],
   ["--config <file.json>", "users, queues, dialplan or device states replacing the lab's (see simulator/README.md)"],
-  ["--sip", "the SIP lab of the sip-* captures: PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, the provider trunk, queue 700 (sipq); driven through pbx.phones (see simulator/README.md)"],
+  ["--sip", "the SIP lab of the sip-* captures: PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, the provider trunk, queue 700 (sipq); driven through pbx.phones, or with --traffic by SIP calls (holds, DTMF, transfers; see simulator/README.md)"],
   ["--help", "this text"],
 ];
 

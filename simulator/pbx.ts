@@ -12,6 +12,7 @@ import { Dialplan } from "./dialplan";
 import { PbxUser, resolveConfig } from "./config";
 import { floodEvents } from "./flood";
 import { Traffic, seededRandom } from "./traffic";
+import { SipTraffic } from "./sip-traffic";
 
 export const BANNER = "Asterisk Call Manager/11.0.0";
 
@@ -55,7 +56,7 @@ export class PbxCore {
   private nextSessionId = 1;
   private server?: Server;
   private tlsServer?: TlsServer;
-  private traffic?: Traffic;
+  private traffic?: Traffic | SipTraffic;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: PbxCoreOptions) {
@@ -188,12 +189,19 @@ export class PbxCore {
 
   // ---- background traffic -------------------------------------------------------------------
 
-  /** Calls in the lab's mix at `traffic.callsPerMinute` (see traffic.ts), until the listeners stop. */
+  /**
+   * Calls in the lab's mix at `traffic.callsPerMinute` until the listeners stop: Originates into
+   * the Local-channel contexts (traffic.ts), or with `sip` the SIP phones and trunk driven through
+   * the phone API (sip-traffic.ts).
+   */
   private startTraffic(): void {
     const rate = this.opts.traffic?.callsPerMinute ?? 0;
     if (rate <= 0) return;
     const seed = this.opts.traffic?.seed;
-    this.traffic = new Traffic(this.calls, this.devices, rate, seed === undefined ? Math.random : seededRandom(seed));
+    const random = seed === undefined ? Math.random : seededRandom(seed);
+    this.traffic = this.sip
+      ? new SipTraffic(this.sip, (ms) => ms * this.timeScale, rate, random)
+      : new Traffic(this.calls, this.devices, rate, random);
     this.traffic.start();
   }
 

@@ -3,9 +3,9 @@ import { DeviceStates } from "./devices";
 import { Party } from "./channel";
 
 /**
- * Background traffic (`traffic: { callsPerMinute }`, `npm run pbx -- --traffic 6`): calls arrive
- * at random (exponential gaps around 60 s / callsPerMinute of real time, bounded) in the mix a
- * small office sees, each an Originate into the lab's contexts the way a test would place it.
+ * Background traffic of the default lab (`traffic: { callsPerMinute }`, `npm run pbx -- --traffic 6`;
+ * the SIP lab's is sip-traffic.ts, on the same RandomTraffic): calls arrive at random (exponential
+ * gaps around 60 s / callsPerMinute of real time, bounded) in the mix a small office sees, each an Originate into the lab's contexts the way a test would place it.
  * Durations are dialplan or Originate seconds, so `timeScale` scales them.
  */
 
@@ -53,16 +53,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export class Traffic {
+/**
+ * Calls started at random: a Poisson process at callsPerMinute of real time, its gaps kept between
+ * a fifth and three times the mean, until stop(). Subclasses place the calls.
+ */
+export abstract class RandomTraffic {
   private timer?: NodeJS.Timeout;
-  private deck: Kind[] = [];
-  private running = false;
+  protected running = false;
 
   constructor(
-    private readonly calls: CallEngine,
-    private readonly devices: DeviceStates,
-    private readonly callsPerMinute: number,
-    private readonly random: () => number = Math.random,
+    protected readonly callsPerMinute: number,
+    protected readonly random: () => number,
   ) {}
 
   start(): void {
@@ -78,9 +79,10 @@ export class Traffic {
     this.timer = undefined;
   }
 
+  protected abstract placeCall(): void;
+
   private schedule(): void {
     const mean = 60000 / this.callsPerMinute;
-    // A Poisson process, its gaps kept between a fifth and three times the mean.
     const gap = Math.min(3 * mean, Math.max(mean / 5, -Math.log(1 - this.random()) * mean));
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -90,12 +92,26 @@ export class Traffic {
     }, gap);
   }
 
-  private between(min: number, max: number): number {
+  /** An integer in [min, max]. */
+  protected between(min: number, max: number): number {
     return min + Math.floor(this.random() * (max - min + 1));
   }
 
-  private pick<T>(list: readonly T[]): T {
+  protected pick<T>(list: readonly T[]): T {
     return list[Math.floor(this.random() * list.length)];
+  }
+}
+
+export class Traffic extends RandomTraffic {
+  private deck: Kind[] = [];
+
+  constructor(
+    private readonly calls: CallEngine,
+    private readonly devices: DeviceStates,
+    callsPerMinute: number,
+    random: () => number = Math.random,
+  ) {
+    super(callsPerMinute, random);
   }
 
   private nextKind(): Kind {
@@ -147,7 +163,7 @@ export class Traffic {
     };
   }
 
-  private placeCall(): void {
+  protected placeCall(): void {
     void this.calls.originate(this.request());
   }
 }
