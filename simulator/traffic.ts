@@ -5,8 +5,9 @@ import { Party } from "./channel";
 /**
  * Background traffic of the default lab (`traffic: { callsPerMinute }`, `npm run pbx -- --traffic 6`;
  * the SIP lab's is sip-traffic.ts, on the same RandomTraffic): calls arrive at random (exponential
- * gaps around 60 s / callsPerMinute of real time, bounded) in the mix a small office sees, each an Originate into the lab's contexts the way a test would place it.
- * Durations are dialplan or Originate seconds, so `timeScale` scales them.
+ * gaps around 60 s / callsPerMinute of real time, bounded) in the mix a small office sees, each
+ * an Originate into the lab's contexts the way a test would place it. Durations
+ * are dialplan or Originate seconds, so `timeScale` scales them.
  */
 
 type Kind = "ring-group" | "queue" | "no-answer" | "abandoned" | "busy" | "internal" | "outbound";
