@@ -707,15 +707,10 @@ function cloneCall(c: Call): Call {
   };
 }
 
-/** A number from a caller-ID header, unless Asterisk left it unknown. */
-function knownNumber(value: string | undefined): string | undefined {
-  return value === undefined || value === "" || value === "<unknown>" ? undefined : value;
-}
-
 /** An AttendedTransfer as a Transfer of the call `callId`: who it went to, and from which call. */
 function attendedTransfer(event: AmiMessage, at: number, callId: string): Transfer {
   const transfer: Transfer = { kind: "attended", at, result: event.get("Result") };
-  const target = knownNumber(event.get("TransferTargetCallerIDNum")) ?? knownNumber(event.get("SecondTransfererConnectedLineNum"));
+  const target = known(event.get("TransferTargetCallerIDNum")) ?? known(event.get("SecondTransfererConnectedLineNum"));
   if (target !== undefined) transfer.target = target;
   const other = event.get("SecondTransfererLinkedid") ?? event.get("TransferTargetLinkedid");
   if (other !== undefined && other !== callId) transfer.targetCall = other;
