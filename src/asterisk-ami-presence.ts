@@ -1,5 +1,6 @@
+import { isActive } from "./ami";
 import type { PresenceChange } from "./ami";
-import { PresenceFilterSpec, byId, compilePresenceFilter, isActive } from "./node-red/presence-filter";
+import { PresenceFilterSpec, byId, compilePresenceFilter } from "./node-red/presence-filter";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
 import { setUpNode } from "./node-red/node-setup";

@@ -44,5 +44,5 @@ export {
   DEFAULT_INBOUND_CONTEXTS,
   DEFAULT_EXTERNAL_DIGITS,
 } from "./calls";
-export { PresenceTracker, Presence, PresenceState, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, DEFAULT_MAX_PRESENCE_ENTRIES, extensionState, deviceState, isPersonDevice } from "./presence";
+export { PresenceTracker, Presence, PresenceState, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, DEFAULT_MAX_PRESENCE_ENTRIES, extensionState, deviceState, isActive, isPersonDevice } from "./presence";
 export { trackCalls, trackPresence, CallTracking, PresenceTracking } from "./tracking";

@@ -46,6 +46,11 @@ export function isPersonDevice(device: string): boolean {
   return device !== "" && !/^(Local\/|Queue:)/i.test(device);
 }
 
+/** Not idle, and known: ringing, in use, busy, on hold. */
+export function isActive(p: Presence): boolean {
+  return p.state === "in use" || p.state === "busy" || p.state === "ringing" || p.state === "on hold";
+}
+
 /** At most this many entries by default: far above any office's hints and phones, yet bounded. */
 export const DEFAULT_MAX_PRESENCE_ENTRIES = 10_000;
 
@@ -186,7 +191,7 @@ export class PresenceTracker {
     let oldest: [string, Presence] | undefined;
     for (const entry of this.entries) {
       const p = entry[1];
-      if (p.kind !== "device" || p.state === "in use" || p.state === "busy" || p.state === "ringing" || p.state === "on hold") continue;
+      if (p.kind !== "device" || isActive(p)) continue;
       if (!oldest || p.changedAt < oldest[1].changedAt) oldest = entry;
     }
     if (oldest) this.entries.delete(oldest[0]);

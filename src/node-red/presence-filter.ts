@@ -58,11 +58,6 @@ export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter 
   };
 }
 
-/** Not idle, and known: ringing, in use, busy, on hold. */
-export function isActive(p: Presence): boolean {
-  return p.state === "in use" || p.state === "busy" || p.state === "ringing" || p.state === "on hold";
-}
-
 /** Snapshot order for panels: by extension (numbers in numeric order), then context or device. */
 export function byId(a: Presence, b: Presence): number {
   const ka = a.kind === "extension" ? a.exten : a.id;
