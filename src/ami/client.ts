@@ -468,10 +468,8 @@ export class AmiClient extends EventEmitter {
         });
       }
       if (given === undefined || given === null) sendFields = { ...fields, CommandID: commandId };
-      const ch = fieldValue(fields, "Channel");
-      channel = ch === undefined || ch === null ? undefined : String(ch);
-      const command = fieldValue(fields, "Command");
-      agiCommand = command === undefined || command === null ? undefined : String(command);
+      channel = fieldText(fields, "Channel");
+      agiCommand = fieldText(fields, "Command");
     }
     // Encoding validates everything before anything is registered or written.
     const bytes = encodeAction(action, sendFields, id);
@@ -496,7 +494,7 @@ export class AmiClient extends EventEmitter {
       commandId,
       channel,
       agiCommand,
-      originateChannel: wait === "originate" ? String(fieldValue(fields, "Channel") ?? "") || undefined : undefined,
+      originateChannel: wait === "originate" ? fieldText(fields, "Channel") || undefined : undefined,
       blocking: lower === "originate" && !async,
       internal,
     };
@@ -1127,6 +1125,12 @@ function fieldValue(fields: ActionFields, name: string): unknown {
   return undefined;
 }
 
+/** A field's value as text (any case of its name), or undefined when it is not set (or null). */
+function fieldText(fields: ActionFields, name: string): string | undefined {
+  const value = fieldValue(fields, name);
+  return value === undefined || value === null ? undefined : String(value);
+}
+
 /** The Originate's ring time (its Timeout header, ms; Asterisk's default is 30000). */
 function ringTimeout(fields: ActionFields): number {
   const t = Number(fieldValue(fields, "Timeout"));
@@ -1163,12 +1167,12 @@ function responseError(p: Pending, msg: AmiMessage): AmiError {
   return err;
 }
 
-/** Asterisk's originate failure reasons (the AST_CONTROL_* value reported in Reason). */
 /** Whether `channel` is one Asterisk created for the dial string `dial`: `PJSIP/6001` → `PJSIP/6001-0000002a`, `Local/100@test` → `Local/100@test-0000002b;1`. */
 function isChannelOf(channel: string, dial: string): boolean {
   return channel.length > dial.length && channel.startsWith(dial) && /^-[0-9a-f]{8}(;[12])?$/.test(channel.slice(dial.length));
 }
 
+/** Asterisk's originate failure reasons (the AST_CONTROL_* value reported in Reason). */
 function originateReason(reason: string | undefined): string {
   switch (reason) {
     case "0":
