@@ -16,7 +16,8 @@ import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
  *
  * Run as part of `npm run bench`; alone: `node build/bench/bursts.js`. BENCH_BURSTS="2000,5000"
  * sets the bursts (2,000 and 5,000 with a steady run of 2 s when BENCH_EVENTS asks for a short run), BENCH_STEADY_SECONDS the steady run (10 s), BENCH_BACKLOG_MB the node's Backlog,
- * BENCH_CPU_PROF=file writes Node-RED's CPU profile of the steady run there.
+ * BENCH_CPU_PROF=file writes Node-RED's CPU profile of the steady run there, BENCH_BURST_PROF=prefix
+ * those of the bursts (prefix.<events>.cpuprofile).
  */
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -211,6 +212,7 @@ async function runNodeRed(port: number): Promise<void> {
     });
     gcs.observe({ entryTypes: ["gc"] });
     let started = 0;
+    const profile = process.env.BENCH_BURST_PROF ? await startProfile() : undefined;
     process.send?.({ flood: events });
     await new Promise<void>((resolve) => {
       let quietSince = performance.now();
@@ -232,6 +234,7 @@ async function runNodeRed(port: number): Promise<void> {
     delay.disable();
     gcs.disconnect();
     if (long.length) console.log(long.slice(0, 20).join("\n"));
+    if (profile) fs.writeFileSync(`${process.env.BENCH_BURST_PROF}.${events}.cpuprofile`, JSON.stringify(await profile()));
     client.socket?.off("data", onReadStart);
     client.socket?.off("data", onRead);
     const seconds = (tally.lastAt - started) / 1000;
