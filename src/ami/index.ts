@@ -45,4 +45,22 @@ export {
   DEFAULT_EXTERNAL_DIGITS,
 } from "./calls";
 export { PresenceTracker, Presence, PresenceState, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, DEFAULT_MAX_PRESENCE_ENTRIES, extensionState, deviceState, isActive, isPersonDevice } from "./presence";
-export { trackCalls, trackPresence, CallTracking, PresenceTracking } from "./tracking";
+export {
+  QueueTracker,
+  QueueTrackerOptions,
+  QueueView,
+  QueueCaller,
+  QueueMemberView,
+  QueueCounters,
+  QueueChange,
+  QueueChangeKind,
+  QueueBound,
+  MemberState,
+  QUEUE_EVENTS,
+  QUEUE_CHANGE_KINDS,
+  DEFAULT_MAX_QUEUES,
+  DEFAULT_MAX_MEMBERS,
+  DEFAULT_MAX_CALLERS,
+  DEFAULT_SERVICE_LEVEL,
+} from "./queues";
+export { trackCalls, trackPresence, trackQueues, CallTracking, PresenceTracking, QueueTracking } from "./tracking";

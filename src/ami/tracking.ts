@@ -2,45 +2,50 @@ import { CALL_EVENTS, CallTracker, CallTrackerOptions, CallUpdate } from "./call
 import type { AmiClient, StateChange } from "./client";
 import type { AmiMessage } from "./message";
 import { PRESENCE_EVENTS, PresenceChange, PresenceTracker } from "./presence";
+import { QUEUE_EVENTS, QueueChange, QueueTracker, QueueTrackerOptions } from "./queues";
 
 /**
- * Wires the call and presence trackers to a client: subscribes to exactly the events they read,
- * marks a gap when the session drops, and seeds them after every (re)connect from
- * CoreShowChannels, ExtensionStateList and DeviceStateList.
+ * Wires the call, presence and queue trackers to a client: subscribes to exactly the events they
+ * read, marks a gap when the session drops, and seeds them after every (re)connect from
+ * CoreShowChannels, ExtensionStateList and DeviceStateList, and QueueStatus.
  */
 
-export interface CallTracking {
-  readonly tracker: CallTracker;
+/** A tracker wired to a client. */
+export interface Tracking<T> {
+  readonly tracker: T;
   /** Resolves when the current seeding finished (for tests and snapshots taken right after connect). */
   seeded(): Promise<void>;
   stop(): void;
 }
 
-export function trackCalls(
-  client: AmiClient,
-  onUpdate: (update: CallUpdate) => void,
-  options: CallTrackerOptions & { onError?: (err: Error) => void } = {},
-): CallTracking {
-  const tracker = new CallTracker(options);
-  const emit = (updates: CallUpdate[]) => updates.forEach((u) => onUpdate(u));
-  const seeder = new Seeder<AmiMessage>(
-    (e) => emit(tracker.handle(e)),
-    async () => {
-      const r = await client.send("CoreShowChannels");
-      emit(tracker.seed(r.events ?? []));
-    },
-    (err) => options.onError?.(err),
-  );
-  const unsubscribe = client.subscribe(CALL_EVENTS, (e) => seeder.event(e));
+export type CallTracking = Tracking<CallTracker>;
+export type PresenceTracking = Tracking<PresenceTracker>;
+export type QueueTracking = Tracking<QueueTracker>;
+
+/** What a tracker needs of the client: the events it reads, how it is seeded, whether it marks gaps. */
+interface Wiring<T> {
+  tracker: T;
+  events: readonly string[];
+  apply(event: AmiMessage): void;
+  /** Reads the lists and seeds the tracker. */
+  load(): Promise<void>;
+  /** The session dropped: events may be missed until the next seed. */
+  markGap?(): void;
+  onError?(err: Error): void;
+}
+
+function wire<T>(client: AmiClient, w: Wiring<T>): Tracking<T> {
+  const seeder = new Seeder<AmiMessage>(w.apply, w.load, (err) => w.onError?.(err));
+  const unsubscribe = client.subscribe(w.events, (e) => seeder.event(e));
   const onState = (s: StateChange) => {
-    if (s.previous === "ready" && s.state !== "ready") tracker.markGap();
+    if (s.previous === "ready" && s.state !== "ready") w.markGap?.();
   };
   const seed = () => seeder.seed();
   client.on("state", onState);
   client.on("ready", seed);
   if (client.state === "ready") seed();
   return {
-    tracker,
+    tracker: w.tracker,
     seeded: () => seeder.done,
     stop: () => {
       unsubscribe();
@@ -50,10 +55,34 @@ export function trackCalls(
   };
 }
 
-export interface PresenceTracking {
-  readonly tracker: PresenceTracker;
-  seeded(): Promise<void>;
-  stop(): void;
+/** A tracker seeded from one list action whose handle() and seed() both return changes. */
+interface ListSeeded<U> {
+  handle(event: AmiMessage): U[];
+  seed(items: AmiMessage[]): U[];
+  markGap(): void;
+}
+
+function trackByList<T extends ListSeeded<U>, U>(client: AmiClient, tracker: T, events: readonly string[], list: string, onChange: (u: U) => void, onError?: (err: Error) => void): Tracking<T> {
+  const emit = (changes: U[]) => changes.forEach((u) => onChange(u));
+  return wire(client, {
+    tracker,
+    events,
+    apply: (e) => emit(tracker.handle(e)),
+    load: async () => {
+      const r = await client.send(list);
+      emit(tracker.seed(r.events ?? []));
+    },
+    markGap: () => tracker.markGap(),
+    onError,
+  });
+}
+
+export function trackCalls(
+  client: AmiClient,
+  onUpdate: (update: CallUpdate) => void,
+  options: CallTrackerOptions & { onError?: (err: Error) => void } = {},
+): CallTracking {
+  return trackByList(client, new CallTracker(options), CALL_EVENTS, "CoreShowChannels", onUpdate, options.onError);
 }
 
 export function trackPresence(
@@ -62,29 +91,28 @@ export function trackPresence(
   options: { onError?: (err: Error) => void; now?: () => number; maxEntries?: number } = {},
 ): PresenceTracking {
   const tracker = new PresenceTracker(options);
-  const seeder = new Seeder<AmiMessage>(
-    (e) => {
+  return wire(client, {
+    tracker,
+    events: PRESENCE_EVENTS,
+    apply: (e) => {
       const change = tracker.handle(e);
       if (change) onChange(change);
     },
-    async () => {
+    load: async () => {
       const [ext, dev] = await Promise.all([client.send("ExtensionStateList"), client.send("DeviceStateList")]);
       tracker.seed([...(ext.events ?? []), ...(dev.events ?? [])]).forEach((c) => onChange(c));
     },
-    (err) => options.onError?.(err),
-  );
-  const unsubscribe = client.subscribe(PRESENCE_EVENTS, (e) => seeder.event(e));
-  const seed = () => seeder.seed();
-  client.on("ready", seed);
-  if (client.state === "ready") seed();
-  return {
-    tracker,
-    seeded: () => seeder.done,
-    stop: () => {
-      unsubscribe();
-      client.off("ready", seed);
-    },
-  };
+    onError: options.onError,
+  });
+}
+
+/** The queue tracker, seeded from QueueStatus (QueueParams, QueueMember, QueueEntry). */
+export function trackQueues(
+  client: AmiClient,
+  onChange: (change: QueueChange) => void,
+  options: QueueTrackerOptions & { onError?: (err: Error) => void } = {},
+): QueueTracking {
+  return trackByList(client, new QueueTracker(options), QUEUE_EVENTS, "QueueStatus", onChange, options.onError);
 }
 
 /**

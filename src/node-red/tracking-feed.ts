@@ -1,10 +1,11 @@
-import { AmiClient, Call, CallTracking, CallUpdate, Presence, PresenceChange, PresenceTracking, trackCalls, trackPresence } from "../ami";
+import { AmiClient, Call, CallTracking, CallUpdate, Presence, PresenceChange, PresenceTracking, QueueBound, QueueChange, QueueTracking, trackCalls, trackPresence, trackQueues } from "../ami";
 import type { AmiConnection } from "./connection";
 
 /**
- * The call and presence trackers of one connection, shared by every "ami calls" (or "ami
- * presence") node that uses it: however many nodes there are, one tracker, one event subscription
- * and one seeding (CoreShowChannels, ExtensionStateList + DeviceStateList) per (re)connect.
+ * The call, presence and queue trackers of one connection, shared by every "ami calls" (or "ami
+ * presence", "ami queues") node that uses it: however many nodes there are, one tracker, one event
+ * subscription and one seeding (CoreShowChannels, ExtensionStateList + DeviceStateList,
+ * QueueStatus) per (re)connect.
  *
  * A feed is made by the first node that joins and stopped when the last one leaves. A node that
  * only restarts (a partial deploy, `removed` false) leaves for a moment: the tracker is kept for a
@@ -142,9 +143,22 @@ function guard(fn: () => void): void {
 
 export type CallFeed = SharedFeed<CallTracking, CallUpdate>;
 export type PresenceFeed = SharedFeed<PresenceTracking, PresenceChange>;
+export type QueueFeed = SharedFeed<QueueTracking, QueueChange>;
 
 const callFeeds = new WeakMap<AmiConnection, CallFeed>();
 const presenceFeeds = new WeakMap<AmiConnection, PresenceFeed>();
+const queueFeeds = new WeakMap<AmiConnection, QueueFeed>();
+
+/** A bound of the queue tracker was reached: a user's warn() gets this once per bound. */
+export class QueueLimitError extends Error {
+  constructor(
+    readonly bound: QueueBound,
+    readonly max: number,
+  ) {
+    super(`queue tracking: at most ${max} ${bound}; more are not tracked`);
+    this.name = "QueueLimitError";
+  }
+}
 
 /** The feed in `feeds` of a connection, made with `track` on first use and forgotten when its last user leaves. */
 function feedOf<T extends Tracking, U>(feeds: WeakMap<AmiConnection, SharedFeed<T, U>>, connection: AmiConnection, track: Start<T, U>): SharedFeed<T, U> {
@@ -169,9 +183,16 @@ export function presenceFeedOf(connection: AmiConnection): PresenceFeed {
   return feedOf(presenceFeeds, connection, (client, emit, onError) => trackPresence(client, emit, { onError }));
 }
 
+/** The queue feed of a connection, made on first use. */
+export function queueFeedOf(connection: AmiConnection): QueueFeed {
+  return feedOf(queueFeeds, connection, (client, emit, onError) =>
+    trackQueues(client, emit, { onError, onLimit: (bound, max) => onError(new QueueLimitError(bound, max)) }),
+  );
+}
+
 /** The feeds a connection has now (for tests and diagnostics). */
-export function feedsOf(connection: AmiConnection): { calls?: CallFeed; presence?: PresenceFeed } {
-  return { calls: callFeeds.get(connection), presence: presenceFeeds.get(connection) };
+export function feedsOf(connection: AmiConnection): { calls?: CallFeed; presence?: PresenceFeed; queues?: QueueFeed } {
+  return { calls: callFeeds.get(connection), presence: presenceFeeds.get(connection), queues: queueFeeds.get(connection) };
 }
 
 /** The live calls a feed knows now (copies). */

@@ -1,24 +1,9 @@
 import { strict as assert } from "node:assert";
 import { Call, CallTracker, CallUpdate, dialledNumber } from "../../src/ami/calls";
 import { AmiMessage } from "../../src/ami/message";
-import { AmiFramer } from "../../src/ami/framer";
-import { parseFrame } from "../../src/ami/frame-decoder";
 import { PresenceChange, PresenceTracker } from "../../src/ami/presence";
-import { readJsonl } from "../helpers/captures";
+import { timedMessages } from "../helpers/captures";
 import { compileCallFilter } from "../../src/node-red/call-filter";
-
-/** The messages of a capture with the time (ms since the scenario began) each arrived at. */
-function timedMessages(name: string): Array<{ t: number; msg: AmiMessage }> {
-  const out: Array<{ t: number; msg: AmiMessage }> = [];
-  let t = 0;
-  const framer = new AmiFramer({ onFrame: (b, s, e) => out.push({ t, msg: parseFrame(b, s, e) }), onError: (e) => assert.fail(e) });
-  for (const rec of readJsonl(name)) {
-    if (rec.dir !== "in" || rec.s !== 1 || rec.data === undefined) continue;
-    t = rec.t;
-    framer.push(Buffer.from(rec.data, "utf8"));
-  }
-  return out;
-}
 
 function replay(name: string, tracker?: CallTracker): { updates: CallUpdate[]; tracker: CallTracker } {
   let clock = 0;

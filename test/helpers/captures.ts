@@ -1,5 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { AmiFramer } from "../../src/ami/framer";
+import { parseFrame } from "../../src/ami/frame-decoder";
+import type { AmiMessage } from "../../src/ami/message";
 
 /** The real-Asterisk transcripts copied into the repo (test/fixtures/captures). */
 export const CAPTURES_DIR = path.join(__dirname, "..", "..", "..", "test", "fixtures", "captures");
@@ -29,6 +32,24 @@ export function readJsonl(name: string): CaptureRecord[] {
     .split("\n")
     .filter((l) => l.trim().length > 0)
     .map((l) => JSON.parse(l) as CaptureRecord);
+}
+
+/** The messages session 1 of a capture received, with the time (ms since the scenario began) each arrived at. */
+export function timedMessages(name: string): Array<{ t: number; msg: AmiMessage }> {
+  const out: Array<{ t: number; msg: AmiMessage }> = [];
+  let t = 0;
+  const framer = new AmiFramer({
+    onFrame: (b, s, e) => out.push({ t, msg: parseFrame(b, s, e) }),
+    onError: (e) => {
+      throw e;
+    },
+  });
+  for (const rec of readJsonl(name)) {
+    if (rec.dir !== "in" || rec.s !== 1 || rec.data === undefined) continue;
+    t = rec.t;
+    framer.push(Buffer.from(rec.data, "utf8"));
+  }
+  return out;
 }
 
 /**

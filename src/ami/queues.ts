@@ -1,0 +1,525 @@
+import type { AmiMessage } from "./message";
+import { PeriodCounters, localDay } from "./queue-counters";
+import { callerOf, count, keepSince, memberChanged, memberOf } from "./queue-members";
+
+/**
+ * Queues live: each queue's waiting callers, its members and their states, and its counters since
+ * the tracker started and since local midnight, from app_queue's events; seeded with QueueStatus
+ * (QueueParams, QueueMember, QueueEntry) after every (re)connect.
+ *
+ * An answered call says QueueCallerLeave first and AgentConnect after it (sip-queue-answered
+ * capture); a caller who hangs up says QueueCallerAbandon, then QueueCallerLeave. So a caller
+ * leaves the waiting list on whichever comes first, and is remembered for a while (MAX_LEFT) so
+ * that the event after it still knows who it was: "caller-left" carries the outcome when it is
+ * already known ("abandoned"), "answered" the caller who had left.
+ *
+ * Pure logic: feed it events (handle), seed it with QueueStatus items, read changes and snapshots.
+ */
+
+export const QUEUE_EVENTS: readonly string[] = [
+  "QueueParams",
+  "QueueCallerJoin",
+  "QueueCallerLeave",
+  "QueueCallerAbandon",
+  "QueueMemberAdded",
+  "QueueMemberRemoved",
+  "QueueMemberPause",
+  "QueueMemberStatus",
+  "QueueMemberRinginuse",
+  "AgentCalled",
+  "AgentConnect",
+  "AgentComplete",
+  "AgentRingNoAnswer",
+  "AgentDump",
+];
+
+export type MemberState = "available" | "ringing" | "in-call" | "paused" | "unavailable";
+
+export interface QueueCaller {
+  uniqueid: string;
+  channel: string;
+  position: number;
+  callerIdNum?: string;
+  callerIdName?: string;
+  /** ms epoch: joined the queue. */
+  since: number;
+}
+
+export interface QueueMemberView {
+  name: string;
+  interface: string;
+  stateInterface: string;
+  state: MemberState;
+  paused: boolean;
+  pausedReason?: string;
+  membership: string;
+  penalty: number;
+  callsTaken: number;
+  /** ms epoch */
+  lastCall?: number;
+  /** ms epoch: in this state since. */
+  since: number;
+}
+
+export interface QueueCounters {
+  /** ms epoch: the tracker's start; for today, local midnight (or the tracker's start, when later). */
+  since: number;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  answeredInServiceLevel: number;
+  /** answeredInServiceLevel / (answered + abandoned) * 100, 1 decimal. */
+  serviceLevelPct: number | null;
+  /** s, answered calls */
+  avgWait: number | null;
+  avgAbandonWait: number | null;
+  /** s, completed calls */
+  avgTalk: number | null;
+  /** s: the longest wait of a call answered or abandoned. */
+  maxWait: number | null;
+  /** false when events may have been missed in this period (a session dropped). */
+  complete: boolean;
+}
+
+export interface QueueView {
+  name: string;
+  strategy: string;
+  /** s: the service level threshold used. */
+  serviceLevel: number;
+  /** by position */
+  callers: QueueCaller[];
+  waiting: number;
+  /** ms epoch of the oldest caller */
+  longestWaitSince: number | null;
+  /** by name */
+  members: QueueMemberView[];
+  loggedIn: number;
+  available: number;
+  ringing: number;
+  inCall: number;
+  paused: number;
+  unavailable: number;
+  today: QueueCounters;
+  sinceStart: QueueCounters;
+}
+
+export type QueueChangeKind =
+  | "caller-joined"
+  | "caller-left"
+  | "abandoned"
+  | "answered"
+  | "completed"
+  | "ring-no-answer"
+  | "member-added"
+  | "member-removed"
+  | "member-state"
+  | "paused"
+  | "unpaused"
+  | "queue";
+
+export const QUEUE_CHANGE_KINDS: readonly QueueChangeKind[] = [
+  "caller-joined",
+  "caller-left",
+  "abandoned",
+  "answered",
+  "completed",
+  "ring-no-answer",
+  "member-added",
+  "member-removed",
+  "member-state",
+  "paused",
+  "unpaused",
+  "queue",
+];
+
+export interface QueueChange {
+  kind: QueueChangeKind;
+  queue: string;
+  caller?: QueueCaller;
+  member?: QueueMemberView;
+  /** s: answered/abandoned/caller-left */
+  wait?: number;
+  /** s: completed */
+  talk?: number;
+  /** paused reason, completion reason (AgentComplete Reason), caller-left outcome */
+  reason?: string;
+}
+
+export type QueueBound = "queues" | "members" | "callers";
+
+export interface QueueTrackerOptions {
+  now?: () => number;
+  /** s, used when a queue's ServiceLevel is 0; default 20. */
+  serviceLevel?: number;
+  maxQueues?: number;
+  /** per queue */
+  maxMembers?: number;
+  /** in all queues */
+  maxCallers?: number;
+  /** Called the first time a bound stops a new entry from being tracked (once per bound). */
+  onLimit?: (bound: QueueBound, max: number) => void;
+}
+
+/** Bounds that fit a Raspberry Pi: far above a call centre's queues, agents and callers. */
+export const DEFAULT_MAX_QUEUES = 1000;
+export const DEFAULT_MAX_MEMBERS = 1000;
+export const DEFAULT_MAX_CALLERS = 10_000;
+export const DEFAULT_SERVICE_LEVEL = 20;
+/** Callers remembered after they left the waiting list, for the event that tells the outcome. */
+const MAX_LEFT = 1000;
+
+interface QueueState {
+  name: string;
+  strategy: string;
+  /** The queue's own ServiceLevel (s), 0 when it has none. */
+  serviceLevel: number;
+  callers: Map<string, QueueCaller>;
+  members: Map<string, QueueMemberView>;
+  today: PeriodCounters;
+  sinceStart: PeriodCounters;
+}
+
+interface LeftCaller {
+  caller: QueueCaller;
+  wait: number;
+  outcome?: "answered" | "abandoned";
+  /** QueueCallerLeave was seen. */
+  leaveSeen: boolean;
+}
+
+type Handler = (q: QueueState, e: AmiMessage) => QueueChange[];
+
+export class QueueTracker {
+  private readonly queues = new Map<string, QueueState>();
+  private readonly left = new Map<string, LeftCaller>();
+  private callerCount = 0;
+  private readonly now: () => number;
+  private readonly started: number;
+  private day: { start: number; next: number };
+  /** A session dropped and no seed has come since. */
+  private gapOpen = false;
+  private readonly opts: Required<Omit<QueueTrackerOptions, "now" | "onLimit">> & Pick<QueueTrackerOptions, "onLimit">;
+  /** Entries not tracked because a bound was reached. */
+  readonly dropped: Record<QueueBound, number> = { queues: 0, members: 0, callers: 0 };
+  private readonly handlers: Record<string, Handler> = {
+    QueueParams: (q, e) => this.onParams(q, e),
+    QueueCallerJoin: (q, e) => this.onJoin(q, e),
+    QueueCallerLeave: (q, e) => this.onLeave(q, e),
+    QueueCallerAbandon: (q, e) => this.onAbandon(q, e),
+    QueueMemberAdded: (q, e) => this.onMember(q, e),
+    QueueMemberPause: (q, e) => this.onMember(q, e),
+    QueueMemberStatus: (q, e) => this.onMember(q, e),
+    QueueMemberRinginuse: (q, e) => this.onMember(q, e),
+    QueueMemberRemoved: (q, e) => this.onMemberRemoved(q, e),
+    AgentConnect: (q, e) => this.onConnect(q, e),
+    AgentComplete: (q, e) => this.onComplete(q, e),
+    AgentRingNoAnswer: (q, e) => this.onRingNoAnswer(q, e),
+    // Who rings is in the member's QueueMemberStatus; an agent hanging up on the announcement
+    // (AgentDump) puts the caller back to waiting. Both only make an unknown queue known.
+    AgentCalled: () => [],
+    AgentDump: () => [],
+  };
+
+  constructor(options: QueueTrackerOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.started = this.now();
+    this.day = localDay(this.started);
+    this.opts = {
+      serviceLevel: nonNegative(options.serviceLevel) ?? DEFAULT_SERVICE_LEVEL,
+      maxQueues: Math.max(1, options.maxQueues ?? DEFAULT_MAX_QUEUES),
+      maxMembers: Math.max(1, options.maxMembers ?? DEFAULT_MAX_MEMBERS),
+      maxCallers: Math.max(1, options.maxCallers ?? DEFAULT_MAX_CALLERS),
+      onLimit: options.onLimit,
+    };
+  }
+
+  get size(): number {
+    return this.queues.size;
+  }
+
+  /** The names of the queues known, sorted. */
+  names(): string[] {
+    return [...this.queues.keys()].sort(byName);
+  }
+
+  /** Feeds one live event; returns what changed. */
+  handle(event: AmiMessage): QueueChange[] {
+    const handler = this.handlers[event.event ?? ""];
+    const name = event.get("Queue");
+    if (!handler || !name) return [];
+    this.roll();
+    const q = this.queue(name);
+    return q ? handler(q, event) : [];
+  }
+
+  /** Replaces callers and members with the items of a QueueStatus response; one "queue" change per queue. */
+  seed(listEvents: AmiMessage[]): QueueChange[] {
+    this.roll();
+    const at = this.now();
+    const lists = new Map<string, { params?: AmiMessage; members: AmiMessage[]; entries: AmiMessage[] }>();
+    for (const e of listEvents) {
+      const name = e.get("Queue");
+      if (!name) continue;
+      let list = lists.get(name);
+      if (!list) lists.set(name, (list = { members: [], entries: [] }));
+      if (e.event === "QueueParams") list.params = e;
+      else if (e.event === "QueueMember") list.members.push(e);
+      else if (e.event === "QueueEntry") list.entries.push(e);
+    }
+    // A queue QueueStatus no longer lists was removed from the configuration.
+    for (const name of [...this.queues.keys()]) if (!lists.has(name)) this.queues.delete(name);
+    this.callerCount = 0;
+    const changes: QueueChange[] = [];
+    for (const [name, list] of lists) {
+      const q = this.queue(name);
+      if (!q) continue;
+      if (list.params) this.applyParams(q, list.params);
+      this.seedMembers(q, list.members, at);
+      this.seedCallers(q, list.entries, at);
+      changes.push({ kind: "queue", queue: name });
+    }
+    this.gapOpen = false;
+    return changes;
+  }
+
+  /** The session dropped: events may be missed until the next seed. */
+  markGap(): void {
+    this.gapOpen = true;
+    for (const q of this.queues.values()) {
+      q.today.complete = false;
+      q.sinceStart.complete = false;
+    }
+  }
+
+  /** Every queue (copies), sorted by name; `serviceLevel` (s) overrides each queue's threshold. */
+  snapshot(options: { serviceLevel?: number } = {}): QueueView[] {
+    this.roll();
+    return [...this.queues.values()].sort((a, b) => byName(a.name, b.name)).map((q) => this.viewOf(q, options.serviceLevel));
+  }
+
+  view(name: string, options: { serviceLevel?: number } = {}): QueueView | undefined {
+    this.roll();
+    const q = this.queues.get(name);
+    return q && this.viewOf(q, options.serviceLevel);
+  }
+
+  private onParams(q: QueueState, e: AmiMessage): QueueChange[] {
+    const before = `${q.strategy}/${q.serviceLevel}`;
+    this.applyParams(q, e);
+    return before === `${q.strategy}/${q.serviceLevel}` ? [] : [{ kind: "queue", queue: q.name }];
+  }
+
+  private applyParams(q: QueueState, e: AmiMessage): void {
+    q.strategy = e.get("Strategy") ?? q.strategy;
+    q.serviceLevel = count(e.get("ServiceLevel") ?? String(q.serviceLevel));
+  }
+
+  private onJoin(q: QueueState, e: AmiMessage): QueueChange[] {
+    q.today.joined();
+    q.sinceStart.joined();
+    const caller = callerOf(e, this.now());
+    const old = q.callers.get(caller.uniqueid);
+    if (old) this.removeCaller(q, old);
+    if (this.room("callers", this.callerCount, this.opts.maxCallers)) {
+      for (const c of q.callers.values()) if (c.position >= caller.position) c.position++;
+      q.callers.set(caller.uniqueid, caller);
+      this.callerCount++;
+    }
+    return [{ kind: "caller-joined", queue: q.name, caller: { ...caller } }];
+  }
+
+  private onLeave(q: QueueState, e: AmiMessage): QueueChange[] {
+    const uniqueid = e.get("Uniqueid") ?? "";
+    const waiting = q.callers.get(uniqueid);
+    if (waiting) {
+      const gone = this.leave(q, waiting);
+      gone.leaveSeen = true;
+      return [{ kind: "caller-left", queue: q.name, caller: { ...waiting }, wait: gone.wait }];
+    }
+    const gone = this.left.get(leftKey(q.name, uniqueid));
+    if (!gone || gone.leaveSeen) return [];
+    gone.leaveSeen = true;
+    return [{ kind: "caller-left", queue: q.name, caller: { ...gone.caller }, wait: gone.wait, reason: gone.outcome }];
+  }
+
+  private onAbandon(q: QueueState, e: AmiMessage): QueueChange[] {
+    const wait = count(e.get("HoldTime"));
+    q.today.abandon(wait);
+    q.sinceStart.abandon(wait);
+    const caller = this.outcome(q, e.get("Uniqueid") ?? "", "abandoned");
+    return [{ kind: "abandoned", queue: q.name, caller, wait }];
+  }
+
+  private onConnect(q: QueueState, e: AmiMessage): QueueChange[] {
+    const wait = count(e.get("HoldTime"));
+    q.today.answer(wait);
+    q.sinceStart.answer(wait);
+    const caller = this.outcome(q, e.get("Uniqueid") ?? "", "answered");
+    return [{ kind: "answered", queue: q.name, caller, member: this.memberIn(q, e), wait }];
+  }
+
+  private onComplete(q: QueueState, e: AmiMessage): QueueChange[] {
+    const talk = count(e.get("TalkTime"));
+    q.today.finished(talk);
+    q.sinceStart.finished(talk);
+    const key = leftKey(q.name, e.get("Uniqueid") ?? "");
+    const gone = this.left.get(key);
+    this.left.delete(key);
+    const change: QueueChange = { kind: "completed", queue: q.name, member: this.memberIn(q, e), talk, reason: e.get("Reason") };
+    if (gone) change.caller = { ...gone.caller };
+    return [change];
+  }
+
+  private onRingNoAnswer(q: QueueState, e: AmiMessage): QueueChange[] {
+    const caller = q.callers.get(e.get("Uniqueid") ?? "");
+    return [{ kind: "ring-no-answer", queue: q.name, caller: caller && { ...caller }, member: this.memberIn(q, e) }];
+  }
+
+  private onMember(q: QueueState, e: AmiMessage): QueueChange[] {
+    const next = memberOf(e, this.now());
+    const prev = q.members.get(next.interface);
+    if (!prev) {
+      if (!this.room("members", q.members.size, this.opts.maxMembers)) return [];
+      q.members.set(next.interface, next);
+      return [{ kind: "member-added", queue: q.name, member: { ...next } }];
+    }
+    const member = keepSince(prev, next);
+    if (!memberChanged(prev, member)) return [];
+    q.members.set(member.interface, member);
+    const change: QueueChange = { kind: "member-state", queue: q.name, member: { ...member } };
+    if (prev.paused !== member.paused) change.kind = member.paused ? "paused" : "unpaused";
+    if (member.pausedReason) change.reason = member.pausedReason;
+    return [change];
+  }
+
+  private onMemberRemoved(q: QueueState, e: AmiMessage): QueueChange[] {
+    const next = memberOf(e, this.now());
+    const prev = q.members.get(next.interface);
+    q.members.delete(next.interface);
+    return [{ kind: "member-removed", queue: q.name, member: { ...(prev ?? next) } }];
+  }
+
+  /** The caller an AgentConnect or QueueCallerAbandon concerns, out of the waiting list, with the outcome kept. */
+  private outcome(q: QueueState, uniqueid: string, outcome: "answered" | "abandoned"): QueueCaller | undefined {
+    const waiting = q.callers.get(uniqueid);
+    const gone = waiting ? this.leave(q, waiting) : this.left.get(leftKey(q.name, uniqueid));
+    if (!gone) return undefined;
+    gone.outcome = outcome;
+    return { ...gone.caller };
+  }
+
+  /** Takes a caller off the waiting list and remembers it (at most MAX_LEFT, the oldest let go). */
+  private leave(q: QueueState, caller: QueueCaller): LeftCaller {
+    this.removeCaller(q, caller);
+    const gone: LeftCaller = { caller, wait: Math.max(0, Math.round((this.now() - caller.since) / 1000)), leaveSeen: false };
+    const key = leftKey(q.name, caller.uniqueid);
+    this.left.delete(key);
+    if (this.left.size >= MAX_LEFT) this.left.delete(this.left.keys().next().value as string);
+    this.left.set(key, gone);
+    return gone;
+  }
+
+  private removeCaller(q: QueueState, caller: QueueCaller): void {
+    q.callers.delete(caller.uniqueid);
+    this.callerCount--;
+    // Asterisk moves everyone behind up one place and does not say so.
+    for (const c of q.callers.values()) if (c.position > caller.position) c.position--;
+  }
+
+  private memberIn(q: QueueState, e: AmiMessage): QueueMemberView | undefined {
+    const member = q.members.get(e.get("Interface") ?? "");
+    return member && { ...member };
+  }
+
+  private seedMembers(q: QueueState, items: AmiMessage[], at: number): void {
+    const members = new Map<string, QueueMemberView>();
+    for (const item of items) {
+      const next = memberOf(item, at);
+      if (!members.has(next.interface) && !this.room("members", members.size, this.opts.maxMembers)) continue;
+      members.set(next.interface, keepSince(q.members.get(next.interface), next));
+    }
+    q.members = members;
+  }
+
+  private seedCallers(q: QueueState, items: AmiMessage[], at: number): void {
+    const callers = new Map<string, QueueCaller>();
+    for (const item of items) {
+      const next = callerOf(item, at);
+      if (!this.room("callers", this.callerCount, this.opts.maxCallers)) continue;
+      const prev = q.callers.get(next.uniqueid);
+      // A caller still waiting keeps the time it joined (QueueEntry's Wait is whole seconds).
+      callers.set(next.uniqueid, prev ? { ...next, since: prev.since } : next);
+      this.callerCount++;
+    }
+    q.callers = callers;
+  }
+
+  /** The queue, made when first seen (unless there are maxQueues already). */
+  private queue(name: string): QueueState | undefined {
+    const known = this.queues.get(name);
+    if (known || !this.room("queues", this.queues.size, this.opts.maxQueues)) return known;
+    const complete = !this.gapOpen;
+    const q: QueueState = {
+      name,
+      strategy: "",
+      serviceLevel: 0,
+      callers: new Map(),
+      members: new Map(),
+      today: new PeriodCounters(Math.max(this.day.start, this.started), complete),
+      sinceStart: new PeriodCounters(this.started, complete),
+    };
+    this.queues.set(name, q);
+    return q;
+  }
+
+  /** Whether one more entry fits; counts and reports (once per bound) the ones that do not. */
+  private room(bound: QueueBound, size: number, max: number): boolean {
+    if (size < max) return true;
+    if (this.dropped[bound]++ === 0) this.opts.onLimit?.(bound, max);
+    return false;
+  }
+
+  /** Starts today's counters afresh once local midnight has passed. */
+  private roll(): void {
+    const now = this.now();
+    if (now < this.day.next) return;
+    this.day = localDay(now);
+    for (const q of this.queues.values()) q.today = new PeriodCounters(this.day.start, !this.gapOpen);
+  }
+
+  private viewOf(q: QueueState, override: number | undefined): QueueView {
+    const serviceLevel = nonNegative(override) ?? (q.serviceLevel > 0 ? q.serviceLevel : this.opts.serviceLevel);
+    const callers = [...q.callers.values()].map((c) => ({ ...c })).sort((a, b) => a.position - b.position);
+    const members = [...q.members.values()].map((m) => ({ ...m })).sort((a, b) => byName(a.name, b.name) || byName(a.interface, b.interface));
+    const inState = (s: MemberState) => members.filter((m) => m.state === s).length;
+    return {
+      name: q.name,
+      strategy: q.strategy,
+      serviceLevel,
+      callers,
+      waiting: callers.length,
+      longestWaitSince: callers.reduce<number | null>((oldest, c) => (oldest === null || c.since < oldest ? c.since : oldest), null),
+      members,
+      loggedIn: members.length - inState("unavailable"),
+      available: inState("available"),
+      ringing: inState("ringing"),
+      inCall: inState("in-call"),
+      paused: inState("paused"),
+      unavailable: inState("unavailable"),
+      today: q.today.view(serviceLevel),
+      sinceStart: q.sinceStart.view(serviceLevel),
+    };
+  }
+}
+
+function leftKey(queue: string, uniqueid: string): string {
+  return `${queue}\n${uniqueid}`;
+}
+
+function byName(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+function nonNegative(x: number | undefined): number | undefined {
+  return typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : undefined;
+}
