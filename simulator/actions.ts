@@ -397,7 +397,8 @@ const HANDLERS: Record<string, Handler> = {
     const queue = a.get("Queue");
     const iface = a.get("Interface");
     if (!queue || !iface) return error(s, a, "'Queue' and 'Interface' not specified.");
-    const err = pbx.queues.add(queue, iface, a.get("MemberName"), parseInt(a.get("Penalty") ?? "0", 10) || 0, isTrue(a.get("Paused")), a.get("Reason") ?? "");
+    const penalty = parseInt(a.get("Penalty") ?? "0", 10) || 0;
+    const err = pbx.queues.add(queue, iface, a.get("MemberName"), penalty, isTrue(a.get("Paused")), a.get("Reason") ?? "", a.get("StateInterface"));
     if (err) return error(s, a, err);
     success(s, a, "Added interface to queue");
   },

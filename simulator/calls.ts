@@ -61,6 +61,8 @@ const ANSWERED_ELSEWHERE = 26;
 const QUEUE_MEMBER_TIMEOUT_MS = 5000;
 /** app_queue's default `retry`: the pause between two attempts to ring the members. */
 const QUEUE_RETRY_MS = 5000;
+/** app_queue's RECHECK: a caller not yet at its turn looks again every second. */
+const QUEUE_RECHECK_MS = 1000;
 const LOCAL_TARGET = /^Local\/([^@/]+)@([^/,]+)$/i;
 
 /** One party a Dial() or Queue() rings: a Local channel to exten@context. */
@@ -698,8 +700,8 @@ export class CallEngine {
   private async queueApp(ch: Channel, data: string): Promise<AppResult> {
     const args = data.split(",");
     const q = this.host.queues.join(args[0], ch);
-    if (!q) {
-      this.varSet(ch, "QUEUESTATUS", "UNKNOWN");
+    if (!q || q === "full") {
+      this.varSet(ch, "QUEUESTATUS", q ? "FULL" : "UNKNOWN");
       return "continue";
     }
     if ((args[1] ?? "").includes("r")) this.indicateRinging(ch);
@@ -707,10 +709,12 @@ export class CallEngine {
     const expire = args[4] ? joinedAt + this.host.scale(parseFloat(args[4]) * 1000) : Infinity;
     for (;;) {
       const members = this.host.queues.ringable(q, ch);
+      let pause = QUEUE_RECHECK_MS;
       if (members.length > 0) {
         const r = await this.ringMembers(ch, q, members, expire, joinedAt);
         if (r === "answer") return "hangup";
         if (r === "hangup") break;
+        pause = QUEUE_RETRY_MS;
       }
       if (ch.hangupRequested) break;
       if (Date.now() >= expire) {
@@ -718,14 +722,14 @@ export class CallEngine {
         this.varSet(ch, "QUEUESTATUS", "TIMEOUT");
         return "continue";
       }
-      const woke = await ch.sleep(Math.min(expire - Date.now(), this.host.scale(QUEUE_RETRY_MS)));
+      const woke = await ch.sleep(Math.min(expire - Date.now(), this.host.scale(pause)));
       if (woke === "hangup") break;
     }
     this.host.queues.leave(q, ch, true);
     return "hangup";
   }
 
-  /** One attempt to reach the members; on an answer, the whole connected call. */
+  /** One attempt to reach the members; on an answer, the whole connected call (app_queue's events: queues.ts). */
   private async ringMembers(ch: Channel, q: Queue, members: QueueMember[], expire: number, joinedAt: number): Promise<"answer" | "hangup" | "again"> {
     const targets: DialTarget[] = [];
     for (const member of members) {
@@ -733,40 +737,30 @@ export class CallEngine {
       if (m && this.host.dialplan[m[2]]) targets.push({ exten: m[1], context: m[2], dialString: member.iface, member });
     }
     if (targets.length === 0) return "again";
+    const queues = this.host.queues;
     const memberOf = new Map<Channel, QueueMember>();
-    const blob = (m: QueueMember): Pairs => [["Queue", q.name], ["MemberName", m.name], ["Interface", m.iface]];
     const started = Date.now();
     const dialing = this.startDialing(ch, "Queue", targets, (callee, t) => {
-      const member = t.member as QueueMember;
-      memberOf.set(callee, member);
-      this.emitPairs("AgentCalled", "agent", [...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member)]);
+      memberOf.set(callee, t.member as QueueMember);
+      queues.called(q, t.member as QueueMember, ch, callee);
     });
-    const rna = (callee: Channel): void => {
-      const member = memberOf.get(callee) as QueueMember;
-      this.emitPairs("AgentRingNoAnswer", "agent", [...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member), ["RingTime", String(Date.now() - started)]]);
-    };
+    const rna = (callee: Channel): void => queues.ringEnded(q, memberOf.get(callee) as QueueMember, ch, callee, Date.now() - started);
     const deadline = Math.min(expire, started + this.host.scale(QUEUE_MEMBER_TIMEOUT_MS));
     const outcome = await this.ringCallees(ch, dialing, deadline, rna);
     ch.dialing = undefined;
     const callee = dialing.winner;
+    for (const [c, m] of memberOf) if (c !== callee) queues.ringEnded(q, m, ch, c);
     if (!callee) return outcome === "hangup" ? "hangup" : "again";
 
     const member = memberOf.get(callee) as QueueMember;
     const connectedAt = Date.now();
-    this.host.queues.leave(q, ch, false);
-    this.emitPairs("AgentConnect", "agent", [
-      ...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member),
-      ["RingTime", String(Math.floor((connectedAt - started) / 1000))], ["HoldTime", String(Math.floor((connectedAt - joinedAt) / 1000))],
-    ]);
+    const hold = queues.seconds(connectedAt - joinedAt);
+    queues.leave(q, ch, false);
+    queues.connected(q, member, ch, callee, hold, queues.seconds(connectedAt - started));
     this.answer(ch);
     await this.bridgeCall(ch, callee, "AppQueue");
     // app_queue learns who hung up first from the HangupRequest: the member (agent) or the caller.
-    this.emitPairs("AgentComplete", "agent", [
-      ...channelHeaders(ch), ...channelHeaders(callee, "Dest"), ...blob(member),
-      ["HoldTime", String(Math.floor((connectedAt - joinedAt) / 1000))], ["TalkTime", String(Math.floor((Date.now() - connectedAt) / 1000))],
-      ["Reason", ch.bridgeEnded ? "agent" : "caller"],
-    ]);
-    this.host.queues.completed(q, member);
+    queues.completed(q, member, ch, callee, hold, queues.seconds(Date.now() - connectedAt), ch.bridgeEnded ? "agent" : "caller");
     ch.hangupCause ??= 16;
     return "answer";
   }

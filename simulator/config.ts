@@ -12,7 +12,14 @@ export interface PbxUser {
 
 export interface QueueConfig {
   name: string;
+  /** `ringall` (default) rings every free member; `leastrecent` the one whose last call ended longest ago. */
   strategy?: string;
+  /** queues.conf `ringinuse` (default true): false rings only members whose device is free. */
+  ringinuse?: boolean;
+  /** queues.conf `wrapuptime`, seconds (default 0): a member is not rung this long after a call. */
+  wrapupTime?: number;
+  /** queues.conf `servicelevel`, seconds (default 0): QueueParams ServiceLevel and ServicelevelPerf. */
+  serviceLevel?: number;
   /** Static members as `Interface,Penalty,MemberName` (queues.conf `member=`). */
   members?: Array<{ interface: string; name?: string; penalty?: number; stateInterface?: string }>;
 }

@@ -5,8 +5,10 @@
 import { AmiMessage } from "../src/ami/message";
 import { PbxCore } from "./pbx";
 import { PbxUser } from "./config";
+import type { CallCentre, CallCentreOptions } from "./call-centre";
 
 export { PbxUser } from "./config";
+export type { CallCentreOptions, EventFields, JoinedCaller } from "./call-centre";
 
 export interface PbxOptions {
   /** 0 = ephemeral (default 0). */
@@ -35,7 +37,21 @@ export interface PbxOptions {
    * context `phones` is the captures' (`_600X` dials PJSIP/600X), not the default lab's Local one.
    */
   sip?: boolean;
+  /**
+   * The call centre (simulator/call-centre.ts, README "The call centre"): queues sales (4 agents)
+   * and support (6 agents, 2 shared with sales), agents Local/20xx@agents logged in, callers placed
+   * into context `callcentre`, driven through `SimulatedPbx.callCentre`. `true` adds its background
+   * traffic (peaks, abandons, pauses, logouts); `{ traffic: false }` only what a test does;
+   * `{ seed }` repeats the traffic's arrivals. Off by default (the captures' lab has no such queues).
+   */
+  callCentre?: boolean | CallCentreOptions;
 }
+
+/**
+ * The call centre's test API (`startPbx({ callCentre: { traffic: false } })`): each call makes one
+ * thing happen and resolves once its event went out (rejects after 30 s, or at once on bad input).
+ */
+export type CallCentreApi = Pick<CallCentre, "join" | "abandon" | "answer" | "hangUp" | "login" | "logout" | "pause" | "unpause" | "waitFor">;
 
 /**
  * The SIP lab's phones (`startPbx({ sip: true })`). A phone is an endpoint id: "6001", "6002",
@@ -88,6 +104,8 @@ export interface SimulatedPbx {
   flood(opts: { events: number; mix?: "captures"; writeTimeoutMs?: number; perSecond?: number }): Promise<void>;
   /** The SIP lab's phones; only with `sip: true`. */
   readonly phones?: SipPhones;
+  /** The call centre's test API; only with `callCentre`. */
+  readonly callCentre?: CallCentreApi;
   /** Shutdown event, close all, listen again on the same port(s). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -112,6 +130,9 @@ class SimulatedPbxImpl implements SimulatedPbx {
   }
   get phones(): SipPhones | undefined {
     return this.core.sip;
+  }
+  get callCentre(): CallCentreApi | undefined {
+    return this.core.callCentre;
   }
   get actions(): Array<{ session: number; action: AmiMessage; at: number }> {
     return this.core.actions;

@@ -13,6 +13,8 @@ import { PbxUser, resolveConfig } from "./config";
 import { floodEvents } from "./flood";
 import { Traffic, seededRandom } from "./traffic";
 import { SipTraffic } from "./sip-traffic";
+import { CallCentre, CallCentreOptions } from "./call-centre";
+import { CALL_CENTRE_QUEUES, callCentreDialplan } from "./call-centre-lab";
 
 export const BANNER = "Asterisk Call Manager/11.0.0";
 
@@ -26,6 +28,8 @@ export interface PbxCoreOptions {
   timeScale?: number;
   config?: string;
   sip?: boolean;
+  /** The call centre (simulator/call-centre.ts): true, or its options. */
+  callCentre?: boolean | CallCentreOptions;
 }
 
 /**
@@ -41,6 +45,8 @@ export class PbxCore {
   readonly calls: CallEngine;
   /** The SIP lab's phones (option `sip`), simulator/sip.ts. */
   readonly sip?: SipLab;
+  /** The call centre (option `callCentre`), simulator/call-centre.ts. */
+  readonly callCentre?: CallCentre;
   readonly startedAt = Date.now();
   reloadedAt = this.startedAt;
   readonly timeScale: number;
@@ -58,11 +64,15 @@ export class PbxCore {
   private tlsServer?: TlsServer;
   private traffic?: Traffic | SipTraffic;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Who sees every event before the sessions filter it (the call centre); a handful at most. */
+  private readonly watchers = new Set<(ev: PbxEvent) => void>();
 
   constructor(private readonly opts: PbxCoreOptions) {
     const config = resolveConfig(opts.users, opts.config);
+    const centre = opts.callCentre === true ? {} : opts.callCentre || undefined;
+    if (centre) config.queues = [...config.queues, ...CALL_CENTRE_QUEUES.filter((q) => !config.queues.some((c) => c.name === q.name))];
     this.users = config.users;
-    this.dialplan = config.dialplan;
+    this.dialplan = centre ? { ...config.dialplan, ...callCentreDialplan(config.queues.map((q) => q.name)) } : config.dialplan;
     this.globals = new Map(Object.entries(config.globals));
     this.timeScale = opts.timeScale ?? 1;
     this.authFailDelayMs = opts.authFailDelayMs ?? 1000;
@@ -75,6 +85,7 @@ export class PbxCore {
         broadcast,
         setDevice: (device, state) => this.devices.set(device, state),
         isDeviceInUse: (device) => this.devices.state(device) === "INUSE",
+        scale: (ms) => ms * this.timeScale,
       },
       config.queues,
     );
@@ -97,6 +108,10 @@ export class PbxCore {
       broadcast,
     });
     if (opts.sip) this.sip = new SipLab({ calls: this.calls, broadcast, scale: (ms) => ms * this.timeScale });
+    if (centre) {
+      const host = { calls: this.calls, queues: this.queues, scale: (ms: number) => ms * this.timeScale, watch: (l: (ev: PbxEvent) => void) => this.watch(l) };
+      this.callCentre = new CallCentre(host, centre);
+    }
   }
 
   get uptimeSeconds(): number {
@@ -113,6 +128,7 @@ export class PbxCore {
       this.tlsPort = await listenOn(this.tlsServer, this.tlsPort ?? 0, this.host);
     }
     this.startTraffic();
+    this.callCentre?.start();
   }
 
   private accept(socket: Socket): void {
@@ -135,8 +151,15 @@ export class PbxCore {
   // ---- events -------------------------------------------------------------------------------
 
   broadcast(ev: PbxEvent): void {
+    for (const w of this.watchers) w(ev);
     if (this.halfOpen) return;
     for (const s of this.sessions) s.deliver(ev);
+  }
+
+  /** Sees every event the PBX publishes; returns the unsubscribe. */
+  watch(listener: (ev: PbxEvent) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
   }
 
   /** emitEvent() of the public API: the fields as given; the class from Privilege or the name. */
@@ -179,6 +202,10 @@ export class PbxCore {
     const out = new Map<string, string[]>([["general", ["persistentmembers=no"]]]);
     for (const q of this.queues.byName.values()) {
       const lines = [`strategy=${q.strategy}`, "timeout=5", "joinempty=yes"];
+      // The call centre's queues (the capture lab's have none of these).
+      if (!q.ringinuse) lines.push("ringinuse=no");
+      if (q.wrapupTime > 0) lines.push(`wrapuptime=${q.wrapupTime}`);
+      if (q.serviceLevel > 0) lines.push(`servicelevel=${q.serviceLevel}`);
       const statics = q.members.filter((m) => m.membership === "static");
       if (statics.length === 0) lines.push("leavewhenempty=no");
       for (const m of statics) lines.push(`member=${m.iface},${m.penalty},${m.name}`);
@@ -225,6 +252,7 @@ export class PbxCore {
     await this.stopListening();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.callCentre?.close();
     this.calls.stop();
     this.sip?.stop();
   }
@@ -232,6 +260,7 @@ export class PbxCore {
   private async stopListening(): Promise<void> {
     this.traffic?.stop();
     this.traffic = undefined;
+    this.callCentre?.stop();
     const closing = [this.server, this.tlsServer].filter((s): s is Server => s !== undefined).map((srv) => new Promise<void>((resolve) => srv.close(() => resolve())));
     // Let what was written (Shutdown) leave before the sockets go.
     for (const s of this.sessions) s.end();

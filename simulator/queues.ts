@@ -1,86 +1,102 @@
-import { Channel, channelHeaders, Pairs } from "./channel";
+import { Channel, Pairs } from "./channel";
 import { QueueConfig } from "./config";
 import { PbxEvent } from "./events";
+import * as ev from "./queue-events";
 
-export interface QueueMember {
-  name: string;
-  iface: string;
-  stateIface: string;
-  membership: "static" | "dynamic";
-  penalty: number;
-  callsTaken: number;
-  lastCall: number;
-  lastPause: number;
-  loginTime: number;
-  /** AST_DEVICE_* of the state interface: 1 not in use, 2 in use. */
-  status: number;
-  paused: boolean;
-  pausedReason: string;
+export interface QueueMember extends ev.MemberFields {
+  /** Rung by a caller right now (app_queue sees the member's device RINGING: not rung twice). */
+  ringing: boolean;
+  /** Date.now() of the end of its last call, for wrapuptime and `leastrecent`. */
+  lastCallMs: number;
 }
 
 export interface QueueCaller {
   channel: Channel;
   joinedAt: number;
+  /** Position when it joined (QueueCallerAbandon OriginalPosition). */
+  originalPosition: number;
 }
 
 export interface Queue {
   name: string;
   strategy: string;
+  ringinuse: boolean;
+  /** Seconds. */
+  wrapupTime: number;
+  serviceLevel: number;
   members: QueueMember[];
   callers: QueueCaller[];
   completed: number;
   abandoned: number;
+  completedInSl: number;
+  abandonedInSl: number;
+  /** app_queue's running averages (recalc_holdtime), seconds. */
+  holdtime: number;
+  talktime: number;
 }
 
 export interface QueueHost {
   broadcast(ev: PbxEvent): void;
   setDevice(device: string, state: string): void;
   isDeviceInUse(device: string): boolean;
+  /** Dialplan milliseconds to real ones (timeScale): wrapuptime runs on the dialplan's clock. */
+  scale(ms: number): number;
 }
 
+/** At most this many queues (the config's plus the call centre's); callers and members are bounded per queue. */
+export const MAX_QUEUES = 64;
+/** Members per queue: QueueAdd beyond it is refused. */
+export const MAX_MEMBERS = 200;
+/** Callers waiting per queue (queues.conf `maxlen`): Queue() beyond it continues as QUEUESTATUS FULL. */
+export const MAX_CALLERS = 500;
+
 const now = (): number => Math.floor(Date.now() / 1000);
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+/** app_queue recalc_holdtime: the new value weighs a quarter. */
+const average = (old: number, value: number): number => Math.floor((old * 3 + value) / 4);
+const pct = (part: number, whole: number): string => (whole > 0 ? ((part / whole) * 100).toFixed(1) : "0.0");
 
 /** app_queue: queues, members and callers, with the events captures `queue-*` show. */
 export class Queues {
   readonly byName = new Map<string, Queue>();
 
   constructor(private readonly host: QueueHost, config: QueueConfig[]) {
-    const loginTime = now();
-    for (const q of config) {
-      this.byName.set(q.name, {
-        name: q.name,
-        strategy: q.strategy ?? "ringall",
-        callers: [],
-        completed: 0,
-        abandoned: 0,
-        members: (q.members ?? []).map((m) => ({
-          name: m.name ?? m.interface,
-          iface: m.interface,
-          stateIface: m.stateInterface ?? m.interface,
-          membership: "static",
-          penalty: m.penalty ?? 0,
-          callsTaken: 0,
-          lastCall: 0,
-          lastPause: 0,
-          loginTime,
-          status: 1,
-          paused: false,
-          pausedReason: "",
-        })),
-      });
-    }
+    for (const q of config) this.define(q);
   }
 
-  /** QueueMemberAdded / Pause / Status / Removed share this body. */
-  private memberEvent(name: string, q: Queue, m: QueueMember): PbxEvent {
-    return PbxEvent.of(name, "agent", [
-      ["Queue", q.name], ["MemberName", m.name], ["Interface", m.iface], ["StateInterface", m.stateIface],
-      ["Membership", m.membership], ["Penalty", String(m.penalty)], ["CallsTaken", String(m.callsTaken)],
-      ["LastCall", String(m.lastCall)], ["LastPause", String(m.lastPause)], ["LoginTime", String(m.loginTime)],
-      ["InCall", "0"], ["Status", String(m.status)], ["Paused", m.paused ? "1" : "0"], ["PausedReason", m.pausedReason],
-      ["Ringinuse", "1"], ["Wrapuptime", "0"],
-    ]);
+  /** A queue of queues.conf with its static members; an error text when it cannot be added. */
+  define(q: QueueConfig): string | undefined {
+    if (this.byName.has(q.name)) return `Queue ${q.name} exists`;
+    if (this.byName.size >= MAX_QUEUES) return `At most ${MAX_QUEUES} queues`;
+    const queue: Queue = {
+      name: q.name, strategy: q.strategy ?? "ringall", ringinuse: q.ringinuse ?? true, wrapupTime: q.wrapupTime ?? 0,
+      serviceLevel: q.serviceLevel ?? 0, members: [], callers: [], completed: 0, abandoned: 0, completedInSl: 0, abandonedInSl: 0,
+      holdtime: 0, talktime: 0,
+    };
+    for (const m of q.members ?? []) queue.members.push(this.newMember(queue, m.interface, m.name, m.penalty ?? 0, "static", m.stateInterface));
+    this.byName.set(q.name, queue);
+    return undefined;
   }
+
+  private newMember(q: Queue, iface: string, name: string | undefined, penalty: number, membership: "static" | "dynamic", stateIface?: string): QueueMember {
+    const state = stateIface || iface;
+    // Static members come with queues.conf, before any device is known: idle.
+    return {
+      name: name || iface, iface, stateIface: state, membership, penalty, callsTaken: 0, lastCall: 0, lastPause: 0, loginTime: now(),
+      inCall: false, status: membership === "dynamic" && this.host.isDeviceInUse(state) ? 2 : 1, paused: false, pausedReason: "", ringinuse: q.ringinuse, wrapupTime: 0,
+      ringing: false, lastCallMs: 0,
+    };
+  }
+
+  member(q: Queue, iface: string): QueueMember | undefined {
+    return q.members.find((m) => same(m.iface, iface));
+  }
+
+  private publish(name: string, q: Queue, m: QueueMember): void {
+    this.host.broadcast(ev.memberEvent(name, q.name, m));
+  }
+
+  // ---- QueueStatus / QueueSummary items -------------------------------------------------------
 
   /** The QueueStatus list item for a member (different header names from the events). */
   memberItem(q: Queue, m: QueueMember): Pairs {
@@ -88,16 +104,17 @@ export class Queues {
       ["Event", "QueueMember"], ["Queue", q.name], ["Name", m.name], ["Location", m.iface], ["StateInterface", m.stateIface],
       ["Membership", m.membership], ["Penalty", String(m.penalty)], ["CallsTaken", String(m.callsTaken)],
       ["LastCall", String(m.lastCall)], ["LastPause", String(m.lastPause)], ["LoginTime", String(m.loginTime)],
-      ["InCall", "0"], ["Status", String(m.status)], ["Paused", m.paused ? "1" : "0"], ["PausedReason", m.pausedReason],
-      ["Wrapuptime", "0"],
+      ["InCall", m.inCall ? "1" : "0"], ["Status", String(m.status)], ["Paused", m.paused ? "1" : "0"], ["PausedReason", m.pausedReason],
+      ["Wrapuptime", String(m.wrapupTime)],
     ];
   }
 
   paramsItem(q: Queue): Pairs {
     return [
       ["Event", "QueueParams"], ["Queue", q.name], ["Max", "0"], ["Strategy", q.strategy], ["Calls", String(q.callers.length)],
-      ["Holdtime", "0"], ["TalkTime", "0"], ["Completed", String(q.completed)], ["Abandoned", String(q.abandoned)],
-      ["ServiceLevel", "0"], ["ServicelevelPerf", "0.0"], ["ServicelevelPerf2", "0.0"], ["Weight", "0"],
+      ["Holdtime", String(q.holdtime)], ["TalkTime", String(q.talktime)], ["Completed", String(q.completed)], ["Abandoned", String(q.abandoned)],
+      ["ServiceLevel", String(q.serviceLevel)], ["ServicelevelPerf", pct(q.completedInSl, q.completed)],
+      ["ServicelevelPerf2", pct(q.completedInSl + q.abandonedInSl, q.completed + q.abandoned)], ["Weight", "0"],
     ];
   }
 
@@ -106,31 +123,33 @@ export class Queues {
     return [
       ["Event", "QueueEntry"], ["Queue", q.name], ["Position", String(position)], ["Channel", ch.name], ["Uniqueid", ch.uniqueid],
       ["CallerIDNum", ch.caller.num], ["CallerIDName", ch.caller.name], ["ConnectedLineNum", ch.connected.num],
-      ["ConnectedLineName", ch.connected.name], ["Wait", String(Math.floor((Date.now() - caller.joinedAt) / 1000))], ["Priority", "0"],
+      ["ConnectedLineName", ch.connected.name], ["Wait", String(this.seconds(Date.now() - caller.joinedAt))], ["Priority", "0"],
     ];
   }
 
+  /** app_queue manager_queues_summary: logged in = not UNAVAILABLE/INVALID; available = also free and not paused. */
   summaryItem(q: Queue): Pairs {
-    const loggedIn = q.members.length;
-    const available = q.members.filter((m) => !m.paused && m.status === 1).length;
-    const longest = q.callers.reduce((max, c) => Math.max(max, Math.floor((Date.now() - c.joinedAt) / 1000)), 0);
+    const loggedIn = q.members.filter((m) => m.status !== 4 && m.status !== 5).length;
+    const available = q.members.filter((m) => !m.paused && m.status === 1 && !this.inWrapup(q, m)).length;
+    const longest = q.callers.reduce((max, c) => Math.max(max, this.seconds(Date.now() - c.joinedAt)), 0);
     return [
       ["Event", "QueueSummary"], ["Queue", q.name], ["LoggedIn", String(loggedIn)], ["Available", String(available)],
-      ["Callers", String(q.callers.length)], ["HoldTime", "0"], ["TalkTime", "0"], ["LongestHoldTime", String(longest)],
+      ["Callers", String(q.callers.length)], ["HoldTime", String(q.holdtime)], ["TalkTime", String(q.talktime)], ["LongestHoldTime", String(longest)],
     ];
   }
 
+  // ---- QueueAdd / QueueRemove / QueuePause ----------------------------------------------------
+
   /** Returns an error message, or undefined when added (texts: app_queue manager_add_queue_member). */
-  add(queue: string, iface: string, name: string | undefined, penalty: number, paused: boolean, reason: string): string | undefined {
+  add(queue: string, iface: string, name: string | undefined, penalty: number, paused: boolean, reason: string, stateIface?: string): string | undefined {
     const q = this.byName.get(queue);
     if (!q) return "Unable to add interface to queue: No such queue";
-    if (q.members.some((m) => m.iface.toLowerCase() === iface.toLowerCase())) return "Unable to add interface: Already there";
-    const m: QueueMember = {
-      name: name ?? iface, iface, stateIface: iface, membership: "dynamic", penalty, callsTaken: 0, lastCall: 0,
-      lastPause: paused ? now() : 0, loginTime: now(), status: this.host.isDeviceInUse(iface) ? 2 : 1, paused, pausedReason: paused ? reason : "",
-    };
+    if (this.member(q, iface)) return "Unable to add interface: Already there";
+    if (q.members.length >= MAX_MEMBERS) return "Out of memory";
+    const m = this.newMember(q, iface, name, penalty, "dynamic", stateIface);
+    if (paused) Object.assign(m, { paused, pausedReason: reason, lastPause: now() });
     q.members.push(m);
-    this.host.broadcast(this.memberEvent("QueueMemberAdded", q, m));
+    this.publish("QueueMemberAdded", q, m);
     this.updateAvail(q);
     return undefined;
   }
@@ -138,12 +157,11 @@ export class Queues {
   remove(queue: string, iface: string): string | undefined {
     const q = this.byName.get(queue);
     if (!q) return "Unable to remove interface from queue: No such queue";
-    const i = q.members.findIndex((m) => m.iface.toLowerCase() === iface.toLowerCase());
-    if (i < 0) return "Unable to remove interface: Not there";
-    const m = q.members[i];
+    const m = this.member(q, iface);
+    if (!m) return "Unable to remove interface: Not there";
     if (m.membership === "static") return "Unable to remove interface: Static member";
-    q.members.splice(i, 1);
-    this.host.broadcast(this.memberEvent("QueueMemberRemoved", q, m));
+    q.members.splice(q.members.indexOf(m), 1);
+    this.publish("QueueMemberRemoved", q, m);
     // app_queue resets the member's pause device as it goes (capture `queue-member-events`).
     this.host.setDevice(`Queue:${q.name}_pause_${m.iface}`, "NOT_INUSE");
     this.updateAvail(q);
@@ -155,7 +173,7 @@ export class Queues {
     let found = false;
     for (const q of this.byName.values()) {
       if (queue && q.name !== queue) continue;
-      const m = q.members.find((x) => x.iface.toLowerCase() === iface.toLowerCase());
+      const m = this.member(q, iface);
       if (!m) continue;
       found = true;
       m.paused = paused;
@@ -163,7 +181,7 @@ export class Queues {
       if (paused) m.lastPause = now();
       this.host.setDevice(`Queue:${q.name}_pause_${m.iface}`, paused ? "INUSE" : "NOT_INUSE");
       this.updateAvail(q);
-      this.host.broadcast(this.memberEvent("QueueMemberPause", q, m));
+      this.publish("QueueMemberPause", q, m);
     }
     return found;
   }
@@ -174,7 +192,10 @@ export class Queues {
       for (const m of q.members) {
         if (m.stateIface !== device) continue;
         m.status = inUse ? 2 : 1;
-        this.host.broadcast(this.memberEvent("QueueMemberStatus", q, m));
+        // A member's queue call ends with its device: app_queue's devstate thread reports it after
+        // AgentComplete, with CallsTaken counted (capture sip-queue-answered).
+        if (!inUse && m.inCall) setImmediate(() => this.publish("QueueMemberStatus", q, m));
+        else this.publish("QueueMemberStatus", q, m);
       }
     }
   }
@@ -185,40 +206,86 @@ export class Queues {
     this.host.setDevice(`Queue:${q.name}_avail`, available ? "NOT_INUSE" : "INUSE");
   }
 
+  /** Real milliseconds as dialplan seconds (the lab runs at timeScale): HoldTime, Wait, TalkTime. */
+  seconds(realMs: number): number {
+    const perSecond = this.host.scale(1000);
+    return perSecond > 0 ? Math.floor(realMs / perSecond) : 0;
+  }
+
+  private inWrapup(q: Queue, m: QueueMember): boolean {
+    return q.wrapupTime > 0 && m.lastCallMs > 0 && Date.now() < m.lastCallMs + this.host.scale(q.wrapupTime * 1000);
+  }
+
+  // ---- callers ------------------------------------------------------------------------------
+
   /**
-   * The members a caller rings now: every member not paused (ringall, ringinuse=yes), once the
-   * caller is within the first as many positions as there are such members (is_our_turn).
+   * The members a caller rings now, once it is within the first as many positions as there are
+   * such members (is_our_turn): not paused, not rung by another caller, past their wrapuptime and,
+   * with ringinuse=no, not in use. ringall rings them all; leastrecent the one idle longest.
    */
   ringable(q: Queue, ch: Channel): QueueMember[] {
-    const available = q.members.filter((m) => !m.paused);
+    const free = q.members.filter((m) => !m.paused && !m.ringing && !this.inWrapup(q, m) && (q.ringinuse || (m.status === 1 && !m.inCall)));
     const position = q.callers.findIndex((c) => c.channel === ch);
-    return position >= 0 && position < available.length ? available : [];
+    if (position < 0 || position >= free.length) return [];
+    if (q.strategy === "ringall") return free;
+    return [free.reduce((best, m) => (m.lastCallMs < best.lastCallMs ? m : best))];
   }
 
-  /** A member's call ended (update_queue): its CallsTaken/LastCall and the queue's Completed. */
-  completed(q: Queue, m: QueueMember): void {
-    m.callsTaken++;
-    m.lastCall = now();
-    q.completed++;
-  }
-
-  join(queueName: string, ch: Channel): Queue | undefined {
+  /** Queue(): undefined for no such queue, "full" past MAX_CALLERS. */
+  join(queueName: string, ch: Channel): Queue | "full" | undefined {
     const q = this.byName.get(queueName);
     if (!q) return undefined;
-    q.callers.push({ channel: ch, joinedAt: Date.now() });
-    this.host.broadcast(PbxEvent.of("QueueCallerJoin", "agent", [...channelHeaders(ch), ["Queue", q.name], ["Position", String(q.callers.length)], ["Count", String(q.callers.length)]]));
+    if (q.callers.length >= MAX_CALLERS) return "full";
+    q.callers.push({ channel: ch, joinedAt: Date.now(), originalPosition: q.callers.length + 1 });
+    this.host.broadcast(ev.callerJoin(q.name, ch, q.callers.length, q.callers.length));
     return q;
   }
 
-  /** The caller leaves: timed out (QueueCallerLeave) or hung up waiting (QueueCallerAbandon). */
+  /** The caller leaves: answered or timed out (QueueCallerLeave) or hung up waiting (QueueCallerAbandon first). */
   leave(q: Queue, ch: Channel, abandoned: boolean): void {
     const i = q.callers.findIndex((c) => c.channel === ch);
     if (i < 0) return;
     const [caller] = q.callers.splice(i, 1);
     if (abandoned) {
+      const held = this.seconds(Date.now() - caller.joinedAt);
       q.abandoned++;
-      this.host.broadcast(PbxEvent.of("QueueCallerAbandon", "agent", [...channelHeaders(ch), ["Queue", q.name], ["Position", String(i + 1)], ["OriginalPosition", String(i + 1)], ["HoldTime", String(Math.floor((Date.now() - caller.joinedAt) / 1000))]]));
+      if (held <= q.serviceLevel) q.abandonedInSl++;
+      this.host.broadcast(ev.callerAbandon(q.name, ch, i + 1, caller.originalPosition, held));
     }
-    this.host.broadcast(PbxEvent.of("QueueCallerLeave", "agent", [...channelHeaders(ch), ["Queue", q.name], ["Count", String(q.callers.length)], ["Position", String(i + 1)]]));
+    this.host.broadcast(ev.callerLeave(q.name, ch, i + 1, q.callers.length));
+  }
+
+  // ---- a member rung, connected, done -------------------------------------------------------
+
+  /** AgentCalled: the member is being rung by this caller. */
+  called(q: Queue, m: QueueMember, caller: Channel, member: Channel): void {
+    m.ringing = true;
+    this.host.broadcast(ev.agentCalled(q.name, caller, member, m));
+  }
+
+  /** The member's ringing ended (answered elsewhere, cancelled, no answer): AgentRingNoAnswer for the last. */
+  ringEnded(q: Queue, m: QueueMember, caller: Channel, member: Channel, noAnswerMs?: number): void {
+    m.ringing = false;
+    if (noAnswerMs !== undefined) this.host.broadcast(ev.agentRingNoAnswer(q.name, caller, member, m, noAnswerMs));
+  }
+
+  /** AgentConnect: the member takes the call (InCall 1 until it completes). */
+  connected(q: Queue, m: QueueMember, caller: Channel, member: Channel, hold: number, ring: number): void {
+    m.ringing = false;
+    m.inCall = true;
+    q.holdtime = average(q.holdtime, hold);
+    this.host.broadcast(ev.agentConnect(q.name, caller, member, m, hold, ring));
+  }
+
+  /** AgentComplete, then update_queue: the member's CallsTaken/LastCall, the queue's Completed and TalkTime. */
+  completed(q: Queue, m: QueueMember, caller: Channel, member: Channel, hold: number, talk: number, reason: string): void {
+    this.host.broadcast(ev.agentComplete(q.name, caller, member, m, hold, talk, reason));
+    m.inCall = false;
+    m.callsTaken++;
+    m.lastCall = now();
+    m.lastCallMs = Date.now();
+    q.completed++;
+    if (hold <= q.serviceLevel) q.completedInSl++;
+    q.talktime = average(q.talktime, talk);
   }
 }
