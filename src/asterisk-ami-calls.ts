@@ -1,7 +1,8 @@
 import type { CallUpdate } from "./ami";
 import { CallFilterSpec, compileCallFilter } from "./node-red/call-filter";
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
+import type { Node, NodeAPI, NodeDef } from "./node-red/red";
 import { callFeedOf, liveCalls } from "./node-red/tracking-feed";
+import { serveFeed } from "./node-red/feed-node";
 import { setUpNode } from "./node-red/node-setup";
 import { CountStatusBoard } from "./node-red/tracking-status";
 
@@ -20,7 +21,7 @@ export = function (RED: NodeAPI): void {
     const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
     const setup = setUpNode(RED, node, def, { type: "asterisk-ami-calls", compile: () => compileCallFilter(def), board: (show, t) => new CountStatusBoard(show, t, "asterisk-ami-calls.status.live") });
     if (!setup) return;
-    const { connection, watch, board, user } = setup;
+    const { connection, watch, board } = setup;
 
     // The live calls this node watches, for its status.
     const feed = callFeedOf(connection);
@@ -47,19 +48,9 @@ export = function (RED: NodeAPI): void {
     });
     recount();
 
-    node.on("input", async (msg: NodeMessage, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      await feed.settled();
+    serveFeed(node, feed, setup, () => {
       const calls = liveCalls(feed).filter((c) => watch.watches(c));
-      msg.payload = calls.map((c) => watch.present(c));
-      msg.ami = { server: connection.label, snapshot: "calls", count: calls.length, connected: feed.connected };
-      send(msg);
-      done();
-    });
-
-    node.on("close", (removed: boolean, done: () => void) => {
-      board.stop();
-      feed.leave(node.id, removed);
-      connection.deregister(user, removed).then(done, done);
+      return { payload: calls.map((c) => watch.present(c)), ami: { snapshot: "calls", count: calls.length } };
     });
   }
 

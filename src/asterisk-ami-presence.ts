@@ -1,8 +1,9 @@
 import { isActive } from "./ami";
 import type { PresenceChange } from "./ami";
 import { PresenceFilterSpec, byId, compilePresenceFilter } from "./node-red/presence-filter";
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
+import type { Node, NodeAPI, NodeDef } from "./node-red/red";
 import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
+import { serveFeed } from "./node-red/feed-node";
 import { setUpNode } from "./node-red/node-setup";
 import { CountStatusBoard } from "./node-red/tracking-status";
 
@@ -21,7 +22,7 @@ export = function (RED: NodeAPI): void {
     const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
     const setup = setUpNode(RED, node, def, { type: "asterisk-ami-presence", compile: () => compilePresenceFilter(def), board: (show, t) => new CountStatusBoard(show, t, "asterisk-ami-presence.status.summary") });
     if (!setup) return;
-    const { connection, watch, board, user } = setup;
+    const { connection, watch, board } = setup;
 
     const feed = presenceFeedOf(connection);
     const watched = () => presenceEntries(feed).filter((p) => watch.watches(p));
@@ -43,19 +44,9 @@ export = function (RED: NodeAPI): void {
     });
     recount();
 
-    node.on("input", async (msg: NodeMessage, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      await feed.settled();
+    serveFeed(node, feed, setup, () => {
       const entries = watched().sort(byId);
-      msg.payload = entries;
-      msg.ami = { server: connection.label, snapshot: "presence", count: entries.length, connected: feed.connected };
-      send(msg);
-      done();
-    });
-
-    node.on("close", (removed: boolean, done: () => void) => {
-      board.stop();
-      feed.leave(node.id, removed);
-      connection.deregister(user, removed).then(done, done);
+      return { payload: entries, ami: { snapshot: "presence", count: entries.length } };
     });
   }
 

@@ -192,6 +192,10 @@ export function openDialog(type: string, values: Record<string, unknown>): { $: 
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const $ = require("jquery")(window);
   window.$ = window.jQuery = $;
+  // Node-RED's autoComplete widget: the stand-in keeps the search function on the element.
+  $.fn.autoComplete = function (opts: any) {
+    return this.each((_i: number, el: any) => (el.__search = opts.search));
+  };
   const defs: Record<string, any> = {};
   window.RED = { nodes: { registerType: (name: string, def: any) => (defs[name] = def) }, validators: { number: () => () => true }, _: t };
   for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) window.eval(m[1]);

@@ -10,7 +10,7 @@ import { ROOT } from "./harness";
  */
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-const TYPES = ["asterisk-ami-server", "asterisk-ami-in", "asterisk-ami-action", "asterisk-ami-calls", "asterisk-ami-presence"];
+const TYPES = ["asterisk-ami-server", "asterisk-ami-in", "asterisk-ami-action", "asterisk-ami-calls", "asterisk-ami-presence", "asterisk-ami-queues"];
 const read = (...p: string[]) => fs.readFileSync(path.join(ROOT, ...p), "utf8");
 
 function lookup(catalog: any, key: string): unknown {
@@ -18,7 +18,7 @@ function lookup(catalog: any, key: string): unknown {
 }
 
 describe("package for Node-RED", () => {
-  it("registers the five node files, which exist next to their editor files", () => {
+  it("registers the six node files, which exist next to their editor files", () => {
     assert.deepEqual(Object.keys(pkg["node-red"].nodes).sort(), [...TYPES].sort());
     for (const type of TYPES) {
       const file = pkg["node-red"].nodes[type];

@@ -1,0 +1,115 @@
+import type { QueueChange, QueueView } from "./ami";
+import type { AmiServerNode } from "./node-red/connection";
+import { QueueFilterSpec, compileQueueFilter } from "./node-red/queue-filter";
+import type { HttpRequest, HttpResponse, Node, NodeAPI, NodeDef } from "./node-red/red";
+import { QueueLimitError, feedsOf, queueFeedOf } from "./node-red/tracking-feed";
+import { serveFeed } from "./node-red/feed-node";
+import { setUpNode } from "./node-red/node-setup";
+import { CountStatusBoard } from "./node-red/tracking-status";
+
+/**
+ * "ami queues": a message per change of the queues it watches (msg.topic = the kind, msg.payload
+ * = the queue after it); on input, every watched queue. Every node on a server shares one queue
+ * tracker (node-red/tracking-feed.ts). Also the editor's list of queue names.
+ */
+
+type QueuesDef = NodeDef & QueueFilterSpec & { server?: string };
+
+interface Summary {
+  waiting: number;
+  available: number;
+  loggedIn: number;
+}
+
+export = function (RED: NodeAPI): void {
+  function AsteriskAmiQueues(this: Node, def: QueuesDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const t = (key: string, params?: Record<string, unknown>) => RED._(key, params);
+    const setup = setUpNode(RED, node, def, { type: "asterisk-ami-queues", compile: () => compileQueueFilter(def), board: (show, t) => new CountStatusBoard(show, t, "asterisk-ami-queues.status.summary") });
+    if (!setup) return;
+    const { connection, watch, board } = setup;
+
+    const feed = queueFeedOf(connection);
+    const options = { serviceLevel: watch.serviceLevel };
+    const watched = (): QueueView[] => (feed.current?.tracker.snapshot(options) ?? []).filter((q) => watch.watches(q.name));
+    // Each watched queue's numbers for the status, kept per queue so a change recounts one queue.
+    const summaries = new Map<string, Summary>();
+    const show = () => {
+      const sum: Summary = { waiting: 0, available: 0, loggedIn: 0 };
+      for (const s of summaries.values()) {
+        sum.waiting += s.waiting;
+        sum.available += s.available;
+        sum.loggedIn += s.loggedIn;
+      }
+      board.setCount({ ...sum });
+    };
+    const recount = () => {
+      summaries.clear();
+      for (const q of watched()) summaries.set(q.name, summaryOf(q));
+      show();
+    };
+    feed.join({
+      id: node.id,
+      update: (c: QueueChange) => {
+        if (!watch.watches(c.queue)) return;
+        const view = feed.current?.tracker.view(c.queue, options);
+        if (view) summaries.set(c.queue, summaryOf(view));
+        else summaries.delete(c.queue);
+        show();
+        if (!view || !watch.accepts(c)) return;
+        node.send({ topic: c.kind, payload: view, ami: amiOf(connection.label, c) });
+      },
+      seeded: recount,
+      warn: (err) =>
+        node.warn(err instanceof QueueLimitError ? t("asterisk-ami-queues.errors.limit", { bound: err.bound, max: err.max }) : t("asterisk-ami-queues.errors.seed-failed", { error: err.message })),
+    });
+    recount();
+
+    serveFeed(node, feed, setup, () => {
+      const queues = watched();
+      return { payload: queues, ami: { snapshot: "queues", count: queues.length } };
+    });
+  }
+
+  RED.nodes.registerType("asterisk-ami-queues", AsteriskAmiQueues);
+
+  // Queue names for the editor's autocomplete, for users who may read flows.
+  RED.httpAdmin.get("/asterisk-ami/queues/:id", RED.auth.needsPermission("asterisk-ami-server.read"), (req: HttpRequest, res: HttpResponse) => {
+    const id = String((req.params as Record<string, string> | undefined)?.id ?? "");
+    queueNames(RED.nodes.getNode(id) as AmiServerNode | null).then(
+      (names) => res.json(names),
+      () => res.json([]),
+    );
+  });
+};
+
+function summaryOf(q: QueueView): Summary {
+  return { waiting: q.waiting, available: q.available, loggedIn: q.loggedIn };
+}
+
+function amiOf(server: string, c: QueueChange): Record<string, unknown> {
+  const ami: Record<string, unknown> = { server, queue: c.queue, kind: c.kind };
+  if (c.caller) ami.caller = c.caller;
+  if (c.member) ami.member = c.member;
+  if (c.wait !== undefined) ami.wait = c.wait;
+  if (c.talk !== undefined) ami.talk = c.talk;
+  if (c.reason !== undefined) ami.reason = c.reason;
+  return ami;
+}
+
+/**
+ * The queues a server knows: its queue tracker's when an "ami queues" node runs, else a
+ * QueueSummary while it is connected; none when it is not deployed or not connected.
+ */
+async function queueNames(server: AmiServerNode | null): Promise<string[]> {
+  const connection = server?.connection;
+  if (!connection) return [];
+  const known = feedsOf(connection).queues?.current?.tracker.names() ?? [];
+  if (known.length > 0) return known;
+  const client = connection.amiClient;
+  if (client?.state !== "ready") return [];
+  const summary = await client.send("QueueSummary");
+  const names = new Set((summary.events ?? []).map((e) => e.get("Queue") ?? "").filter((n) => n !== ""));
+  return [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+}
