@@ -1,6 +1,7 @@
 /**
  * npm start: Node-RED 4 with this package loaded and a demo flow deployed, connected to the
- * simulated PBX's SIP lab with background calls (AMI_SIM_SIP=0: the Local-channel lab) — or to a real Asterisk when AMI_HOST, AMI_PORT,
+ * simulated PBX's SIP lab with background calls (AMI_SIM_SIP=0: the Local-channel lab) and its call
+ * centre (AMI_SIM_CALL_CENTRE=0: without) — or to a real Asterisk when AMI_HOST, AMI_PORT,
  * AMI_USERNAME and AMI_SECRET are set. Ctrl-C stops everything.
  *
  * Node-RED runs as its own process (node-red's red.js) with a user dir inside the repo
@@ -245,7 +246,9 @@ async function main(): Promise<void> {
     // The SIP lab (PJSIP phones 6001-6003 and a trunk, simulator/README.md) unless AMI_SIM_SIP=0,
     // which gives the Local-channel lab of the first captures.
     const sip = process.env.AMI_SIM_SIP !== "0";
-    const start = (port: number) => startPbx({ port, host: "127.0.0.1", sip, traffic: { callsPerMinute } });
+    // The call centre (queues sales and support, simulator/README.md) unless AMI_SIM_CALL_CENTRE=0.
+    const callCentre = process.env.AMI_SIM_CALL_CENTRE !== "0";
+    const start = (port: number) => startPbx({ port, host: "127.0.0.1", sip, traffic: { callsPerMinute }, callCentre });
     if (process.env.AMI_SIM_PORT !== undefined) {
       const port = Number(process.env.AMI_SIM_PORT);
       pbx = await start(port).catch((err: NodeJS.ErrnoException) => {
@@ -263,7 +266,7 @@ async function main(): Promise<void> {
       });
     }
     target = { host: pbx.host, port: pbx.port, username: "admin", secret: "amp111", label: "simulated PBX" };
-    log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${sip ? "SIP lab (PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, trunk provider)" : "Local-channel lab"}, ${callsPerMinute} calls a minute`);
+    log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${sip ? "SIP lab (PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, trunk provider)" : "Local-channel lab"}, ${callsPerMinute} calls a minute${callCentre ? ", call centre (queues sales and support; AMI_SIM_CALL_CENTRE=0: off)" : ""}`);
   }
 
   UI_PORT = await editorPort();

@@ -1,7 +1,7 @@
 /**
  * The call centre's part of the lab (option `callCentre`): queues.conf, agents and extensions.conf.
  *
- *   queues.conf  [sales]   strategy=leastrecent, ringinuse=no, wrapuptime=5, servicelevel=20
+ *   queues.conf  [sales]   strategy=rrmemory,    ringinuse=no, wrapuptime=5, servicelevel=20
  *                [support] strategy=ringall,     ringinuse=no, wrapuptime=5, servicelevel=30
  *   agents       dynamic members (QueueAdd at start), Local/20xx@agents; 2003 and 2004 take both queues
  *   [callcentre] <queue> => Queue(<queue>,,,,<max wait>), Hangup     (one extension per queue)
@@ -19,7 +19,7 @@ export interface Agent {
 }
 
 export const CALL_CENTRE_QUEUES: QueueConfig[] = [
-  { name: "sales", strategy: "leastrecent", ringinuse: false, wrapupTime: 5, serviceLevel: 20 },
+  { name: "sales", strategy: "rrmemory", ringinuse: false, wrapupTime: 5, serviceLevel: 20 },
   { name: "support", strategy: "ringall", ringinuse: false, wrapupTime: 5, serviceLevel: 30 },
 ];
 

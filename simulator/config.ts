@@ -12,7 +12,7 @@ export interface PbxUser {
 
 export interface QueueConfig {
   name: string;
-  /** `ringall` (default) rings every free member; `leastrecent` the one whose last call ended longest ago. */
+  /** `ringall` (default) rings every free member; `rrmemory` one at a time, round robin from the last one rung. */
   strategy?: string;
   /** queues.conf `ringinuse` (default true): false rings only members whose device is free. */
   ringinuse?: boolean;

@@ -6,7 +6,7 @@ import * as ev from "./queue-events";
 export interface QueueMember extends ev.MemberFields {
   /** Rung by a caller right now (app_queue sees the member's device RINGING: not rung twice). */
   ringing: boolean;
-  /** Date.now() of the end of its last call, for wrapuptime and `leastrecent`. */
+  /** Date.now() of the end of its last call, for wrapuptime. */
   lastCallMs: number;
 }
 
@@ -25,6 +25,8 @@ export interface Queue {
   wrapupTime: number;
   serviceLevel: number;
   members: QueueMember[];
+  /** rrmemory: the member (index) to try first next time. */
+  rrpos: number;
   callers: QueueCaller[];
   completed: number;
   abandoned: number;
@@ -70,7 +72,7 @@ export class Queues {
     if (this.byName.size >= MAX_QUEUES) return `At most ${MAX_QUEUES} queues`;
     const queue: Queue = {
       name: q.name, strategy: q.strategy ?? "ringall", ringinuse: q.ringinuse ?? true, wrapupTime: q.wrapupTime ?? 0,
-      serviceLevel: q.serviceLevel ?? 0, members: [], callers: [], completed: 0, abandoned: 0, completedInSl: 0, abandonedInSl: 0,
+      serviceLevel: q.serviceLevel ?? 0, members: [], rrpos: 0, callers: [], completed: 0, abandoned: 0, completedInSl: 0, abandonedInSl: 0,
       holdtime: 0, talktime: 0,
     };
     for (const m of q.members ?? []) queue.members.push(this.newMember(queue, m.interface, m.name, m.penalty ?? 0, "static", m.stateInterface));
@@ -221,14 +223,20 @@ export class Queues {
   /**
    * The members a caller rings now, once it is within the first as many positions as there are
    * such members (is_our_turn): not paused, not rung by another caller, past their wrapuptime and,
-   * with ringinuse=no, not in use. ringall rings them all; leastrecent the one idle longest.
+   * with ringinuse=no, not in use. rrmemory rings one, the next after the last one rung (so a
+   * member who lets it ring is not tried again first); any other strategy rings them all (ringall).
    */
   ringable(q: Queue, ch: Channel): QueueMember[] {
     const free = q.members.filter((m) => !m.paused && !m.ringing && !this.inWrapup(q, m) && (q.ringinuse || (m.status === 1 && !m.inCall)));
     const position = q.callers.findIndex((c) => c.channel === ch);
     if (position < 0 || position >= free.length) return [];
-    if (q.strategy === "ringall") return free;
-    return [free.reduce((best, m) => (m.lastCallMs < best.lastCallMs ? m : best))];
+    if (q.strategy !== "rrmemory") return free;
+    const n = q.members.length;
+    for (let k = 0; k < n; k++) {
+      const m = q.members[(q.rrpos + k) % n];
+      if (free.includes(m)) return [m];
+    }
+    return [];
   }
 
   /** Queue(): undefined for no such queue, "full" past MAX_CALLERS. */
@@ -260,6 +268,7 @@ export class Queues {
   /** AgentCalled: the member is being rung by this caller. */
   called(q: Queue, m: QueueMember, caller: Channel, member: Channel): void {
     m.ringing = true;
+    q.rrpos = (q.members.indexOf(m) + 1) % q.members.length;
     this.host.broadcast(ev.agentCalled(q.name, caller, member, m));
   }
 
