@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "./harness";
+import { ROOT, runEditorScripts } from "./harness";
 
 /**
  * The editor side of the nodes (nodes/*.html), run in a DOM (jsdom + jQuery 3, as in the editor)
@@ -90,7 +90,7 @@ function openEditor(type: string, values: Record<string, unknown>): Editor {
   // The catalog endpoint, already answered.
   window.__asteriskAmiCatalog = $.Deferred().resolve(catalog).promise();
 
-  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) window.eval(m[1]);
+  runEditorScripts(window, html);
   const template = /<script type="text\/html" data-template-name="[^"]+">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
   $("#dialog-form").html(template);
   const def = defs[type];

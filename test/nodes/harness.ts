@@ -173,6 +173,16 @@ export function withCatalogs(modules: unknown[]): unknown[] {
 }
 
 /**
+ * Runs a node's editor scripts (nodes/<type>.html) in a jsdom window as the editor does: first the
+ * package's shared editor script (resources/editor.js) when the html loads it with a script src,
+ * then the html's own scripts.
+ */
+export function runEditorScripts(window: any, html: string): void {
+  if (html.includes('<script src="resources/node-red-contrib-asterisk-ami/editor.js"></script>')) window.eval(fs.readFileSync(path.join(ROOT, "resources", "editor.js"), "utf8"));
+  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) window.eval(m[1]);
+}
+
+/**
  * A node's edit dialog (nodes/<type>.html) in jsdom with jQuery, as the editor runs it: the
  * definition registered, the template rendered, oneditprepare / oneditsave callable. Enough for
  * dialogs built from plain inputs and checkboxes (test/nodes/editor.test.ts stubs the widgets).
@@ -198,7 +208,7 @@ export function openDialog(type: string, values: Record<string, unknown>): { $: 
   };
   const defs: Record<string, any> = {};
   window.RED = { nodes: { registerType: (name: string, def: any) => (defs[name] = def) }, validators: { number: () => () => true }, _: t };
-  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) window.eval(m[1]);
+  runEditorScripts(window, html);
   $("#dialog-form").html(/<script type="text\/html" data-template-name="[^"]+">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "");
   const def = defs[type];
   const node: any = { _: t, _def: def };

@@ -52,6 +52,7 @@ describe("the package as installed (npm pack, npm install of the tarball, TypeSc
     assert.equal(new Set(svgs.map((f) => path.basename(f))).size, svgs.length, `each icon once: ${svgs.join(", ")}`);
     for (const example of fs.readdirSync(path.join(ROOT, "examples"))) assert.ok(files.includes(`examples/${example}`), example);
     assert.ok(files.includes("nodes/catalog/ami-facts.json"));
+    assert.ok(files.includes("resources/editor.js"), "the dialogs' shared editor script");
     assert.ok(files.includes("nodes/ami/index.d.ts") && files.includes("nodes/ami/client.d.ts"), "the core's types");
     const declarations = files.filter((f) => f.endsWith(".d.ts"));
     assert.deepEqual(declarations.filter((f) => !f.startsWith("nodes/ami/")), [], "types only for the public core, not the Node-RED glue");
