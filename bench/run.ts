@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   server.child.send("stop");
   // Call tracking: memory per call and CPU per event, in its own process with gc exposed.
   const calls = execFileSync(process.execPath, ["--expose-gc", path.join(__dirname, "calls.js")], { encoding: "utf8", timeout: 300_000 });
+  // Queue tracking: memory per member and caller, CPU per event with 50 x 50 members and 500 callers.
+  const queues = execFileSync(process.execPath, ["--expose-gc", path.join(__dirname, "queues.js")], { encoding: "utf8", timeout: 300_000 });
   const base = rows.find((r) => r.mode === "baseline") as Result;
   const label: Record<string, string> = {
     baseline: "naive baseline (split, lines, first ':')",
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
   }
   console.log("");
   process.stdout.write(calls);
+  process.stdout.write(queues);
   // Node-RED itself: ten ami in nodes fed by the simulated PBX's flood (bench/flow.ts), with the
   // bare client on the same flood as its baseline. BENCH_FLOW_EVENTS sets its size.
   const flow = execFileSync(process.execPath, [path.join(__dirname, "flow.js")], { encoding: "utf8", timeout: 600_000 });

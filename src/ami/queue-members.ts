@@ -1,5 +1,5 @@
 import type { AmiMessage } from "./message";
-import type { MemberState, QueueCaller, QueueMemberView } from "./queues";
+import type { MemberState, QueueCaller, QueueMemberView } from "./queue-types";
 
 /**
  * Reading queue members and callers from app_queue's events and QueueStatus items. The list items
@@ -31,13 +31,13 @@ export function memberState(status: string | undefined, inCall: boolean, paused:
 
 /** A member as one event or list item describes it; `since` is `at`. */
 export function memberOf(e: AmiMessage, at: number): QueueMemberView {
-  const iface = e.get("Interface") ?? e.get("Location") ?? "";
+  const iface = own(e.get("Interface") ?? e.get("Location") ?? "");
   const paused = e.get("Paused") === "1";
   const lastCall = Number(e.get("LastCall"));
   const member: QueueMemberView = {
-    name: e.get("MemberName") ?? e.get("Name") ?? iface,
+    name: own(e.get("MemberName") ?? e.get("Name") ?? iface),
     interface: iface,
-    stateInterface: e.get("StateInterface") ?? iface,
+    stateInterface: own(e.get("StateInterface") ?? iface),
     state: memberState(e.get("Status"), e.get("InCall") === "1", paused),
     paused,
     membership: e.get("Membership") ?? "",
@@ -46,7 +46,7 @@ export function memberOf(e: AmiMessage, at: number): QueueMemberView {
     since: at,
   };
   const reason = e.get("PausedReason");
-  if (paused && reason) member.pausedReason = reason;
+  if (paused && reason) member.pausedReason = own(reason);
   // LastCall is epoch seconds, 0 for never.
   if (lastCall > 0) member.lastCall = lastCall * 1000;
   return member;
@@ -75,8 +75,8 @@ export function memberChanged(a: QueueMemberView, b: QueueMemberView): boolean {
 /** A caller from QueueCallerJoin (joined at `at`) or a QueueEntry item (joined Wait seconds before `at`). */
 export function callerOf(e: AmiMessage, at: number): QueueCaller {
   const caller: QueueCaller = {
-    uniqueid: e.get("Uniqueid") ?? "",
-    channel: e.get("Channel") ?? "",
+    uniqueid: own(e.get("Uniqueid") ?? ""),
+    channel: own(e.get("Channel") ?? ""),
     position: count(e.get("Position")),
     since: at - count(e.get("Wait")) * 1000,
   };
@@ -95,5 +95,15 @@ export function count(value: string | undefined): number {
 
 /** Asterisk says "<unknown>" for a caller ID it does not have. */
 function known(value: string | undefined): string | undefined {
-  return value === undefined || value === "" || value === "<unknown>" ? undefined : value;
+  return value === undefined || value === "" || value === "<unknown>" ? undefined : own(value);
+}
+
+/**
+ * A header value as a string of its own. The parser's values are slices of the frame's text, and
+ * V8 keeps the whole frame (~500 bytes) alive for as long as a slice of it is kept: a tracker that
+ * keeps a member's interface would keep its last event. The concatenation is flattened into a
+ * new string; the slice of it holds only that.
+ */
+export function own(value: string): string {
+  return value.length < 13 ? value : (" " + value).slice(1);
 }

@@ -1,6 +1,19 @@
 import type { AmiMessage } from "./message";
 import { PeriodCounters, localDay } from "./queue-counters";
-import { callerOf, count, keepSince, memberChanged, memberOf } from "./queue-members";
+import {
+  DEFAULT_MAX_CALLERS,
+  DEFAULT_MAX_MEMBERS,
+  DEFAULT_MAX_QUEUES,
+  DEFAULT_SERVICE_LEVEL,
+  MemberState,
+  QueueBound,
+  QueueCaller,
+  QueueChange,
+  QueueMemberView,
+  QueueTrackerOptions,
+  QueueView,
+} from "./queue-types";
+import { callerOf, count, keepSince, memberChanged, memberOf, own } from "./queue-members";
 
 /**
  * Queues live: each queue's waiting callers, its members and their states, and its counters since
@@ -16,155 +29,8 @@ import { callerOf, count, keepSince, memberChanged, memberOf } from "./queue-mem
  * Pure logic: feed it events (handle), seed it with QueueStatus items, read changes and snapshots.
  */
 
-export const QUEUE_EVENTS: readonly string[] = [
-  "QueueParams",
-  "QueueCallerJoin",
-  "QueueCallerLeave",
-  "QueueCallerAbandon",
-  "QueueMemberAdded",
-  "QueueMemberRemoved",
-  "QueueMemberPause",
-  "QueueMemberStatus",
-  "QueueMemberRinginuse",
-  "AgentCalled",
-  "AgentConnect",
-  "AgentComplete",
-  "AgentRingNoAnswer",
-  "AgentDump",
-];
+export * from "./queue-types";
 
-export type MemberState = "available" | "ringing" | "in-call" | "paused" | "unavailable";
-
-export interface QueueCaller {
-  uniqueid: string;
-  channel: string;
-  position: number;
-  callerIdNum?: string;
-  callerIdName?: string;
-  /** ms epoch: joined the queue. */
-  since: number;
-}
-
-export interface QueueMemberView {
-  name: string;
-  interface: string;
-  stateInterface: string;
-  state: MemberState;
-  paused: boolean;
-  pausedReason?: string;
-  membership: string;
-  penalty: number;
-  callsTaken: number;
-  /** ms epoch */
-  lastCall?: number;
-  /** ms epoch: in this state since. */
-  since: number;
-}
-
-export interface QueueCounters {
-  /** ms epoch: the tracker's start; for today, local midnight (or the tracker's start, when later). */
-  since: number;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  answeredInServiceLevel: number;
-  /** answeredInServiceLevel / (answered + abandoned) * 100, 1 decimal. */
-  serviceLevelPct: number | null;
-  /** s, answered calls */
-  avgWait: number | null;
-  avgAbandonWait: number | null;
-  /** s, completed calls */
-  avgTalk: number | null;
-  /** s: the longest wait of a call answered or abandoned. */
-  maxWait: number | null;
-  /** false when events may have been missed in this period (a session dropped). */
-  complete: boolean;
-}
-
-export interface QueueView {
-  name: string;
-  strategy: string;
-  /** s: the service level threshold used. */
-  serviceLevel: number;
-  /** by position */
-  callers: QueueCaller[];
-  waiting: number;
-  /** ms epoch of the oldest caller */
-  longestWaitSince: number | null;
-  /** by name */
-  members: QueueMemberView[];
-  loggedIn: number;
-  available: number;
-  ringing: number;
-  inCall: number;
-  paused: number;
-  unavailable: number;
-  today: QueueCounters;
-  sinceStart: QueueCounters;
-}
-
-export type QueueChangeKind =
-  | "caller-joined"
-  | "caller-left"
-  | "abandoned"
-  | "answered"
-  | "completed"
-  | "ring-no-answer"
-  | "member-added"
-  | "member-removed"
-  | "member-state"
-  | "paused"
-  | "unpaused"
-  | "queue";
-
-export const QUEUE_CHANGE_KINDS: readonly QueueChangeKind[] = [
-  "caller-joined",
-  "caller-left",
-  "abandoned",
-  "answered",
-  "completed",
-  "ring-no-answer",
-  "member-added",
-  "member-removed",
-  "member-state",
-  "paused",
-  "unpaused",
-  "queue",
-];
-
-export interface QueueChange {
-  kind: QueueChangeKind;
-  queue: string;
-  caller?: QueueCaller;
-  member?: QueueMemberView;
-  /** s: answered/abandoned/caller-left */
-  wait?: number;
-  /** s: completed */
-  talk?: number;
-  /** paused reason, completion reason (AgentComplete Reason), caller-left outcome */
-  reason?: string;
-}
-
-export type QueueBound = "queues" | "members" | "callers";
-
-export interface QueueTrackerOptions {
-  now?: () => number;
-  /** s, used when a queue's ServiceLevel is 0; default 20. */
-  serviceLevel?: number;
-  maxQueues?: number;
-  /** per queue */
-  maxMembers?: number;
-  /** in all queues */
-  maxCallers?: number;
-  /** Called the first time a bound stops a new entry from being tracked (once per bound). */
-  onLimit?: (bound: QueueBound, max: number) => void;
-}
-
-/** Bounds that fit a Raspberry Pi: far above a call centre's queues, agents and callers. */
-export const DEFAULT_MAX_QUEUES = 1000;
-export const DEFAULT_MAX_MEMBERS = 1000;
-export const DEFAULT_MAX_CALLERS = 10_000;
-export const DEFAULT_SERVICE_LEVEL = 20;
 /** Callers remembered after they left the waiting list, for the event that tells the outcome. */
 const MAX_LEFT = 1000;
 
@@ -310,7 +176,7 @@ export class QueueTracker {
   }
 
   private applyParams(q: QueueState, e: AmiMessage): void {
-    q.strategy = e.get("Strategy") ?? q.strategy;
+    q.strategy = own(e.get("Strategy") ?? q.strategy);
     q.serviceLevel = count(e.get("ServiceLevel") ?? String(q.serviceLevel));
   }
 
@@ -460,7 +326,7 @@ export class QueueTracker {
     if (known || !this.room("queues", this.queues.size, this.opts.maxQueues)) return known;
     const complete = !this.gapOpen;
     const q: QueueState = {
-      name,
+      name: own(name),
       strategy: "",
       serviceLevel: 0,
       callers: new Map(),
@@ -516,9 +382,8 @@ function leftKey(queue: string, uniqueid: string): string {
   return `${queue}\n${uniqueid}`;
 }
 
-function byName(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
-}
+/** Names in the order people expect (queue-2 before queue-10); one collator, made once (making one per compare costs ~100 µs). */
+const byName = new Intl.Collator("en", { numeric: true }).compare;
 
 function nonNegative(x: number | undefined): number | undefined {
   return typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : undefined;
