@@ -12,6 +12,8 @@ import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 export const PACKAGE = "node-red-contrib-asterisk-ami";
+/** FlowFuse Dashboard 2.0: a devDependency, for the queue wallboard example (13) only. */
+export const DASHBOARD = "@flowfuse/node-red-dashboard";
 export const CHROMIUM = process.env.AMI_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
 /**
@@ -90,7 +92,11 @@ export async function startNodeRed(): Promise<NodeRedProcess> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-browser-"));
   fs.mkdirSync(path.join(userDir, "node_modules"));
   fs.symlinkSync(ROOT, path.join(userDir, "node_modules", PACKAGE), "dir");
-  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "user", dependencies: { [PACKAGE]: "*" } }));
+  // Example 13 needs the Dashboard 2.0 nodes (a devDependency). Node-RED from this repo finds them
+  // beside itself; a Node-RED from elsewhere (AMI_TEST_NODE_RED_DIR: the Node-RED 5 line) only here.
+  fs.mkdirSync(path.join(userDir, "node_modules", path.dirname(DASHBOARD)), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, "node_modules", DASHBOARD), path.join(userDir, "node_modules", DASHBOARD), "dir");
+  fs.writeFileSync(path.join(userDir, "package.json"), JSON.stringify({ name: "user", dependencies: { [PACKAGE]: "*", [DASHBOARD]: "*" } }));
   const settings = {
     uiHost: "127.0.0.1",
     flowFile: "flows.json",
