@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { connect, Socket } from "node:net";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const CAPTURES = join(__dirname, "..", "..", "..", "test", "fixtures", "captures");
@@ -35,6 +35,25 @@ export function loadCapture(name: string): Line[] {
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Line);
+}
+
+/**
+ * The header names, in order, of every broadcast event in the captures (`*.txt`; list items, which
+ * carry an ActionID, left out): for each event name, each distinct layout seen.
+ */
+export function capturedLayouts(): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const file of readdirSync(CAPTURES).filter((f) => f.endsWith(".txt")).sort()) {
+    for (const block of readFileSync(join(CAPTURES, file), "utf8").split(/\n\s*\n/)) {
+      const names = block.split("\n").filter((l) => l !== "" && !l.startsWith(">>>") && !l.startsWith("###")).map((l) => l.slice(0, l.indexOf(":")));
+      if (names[0] !== "Event" || names.includes("ActionID")) continue;
+      const event = /^Event: (\S+)/m.exec(block)?.[1] ?? "";
+      const layouts = out.get(event) ?? [];
+      if (!layouts.some((l) => l.join() === names.join())) layouts.push(names);
+      out.set(event, layouts);
+    }
+  }
+  return out;
 }
 
 /** Splits a received stream into its banner and messages (arrays of [name, value]). */
