@@ -147,16 +147,21 @@ export class CallCentreTraffic {
     else if (ev.name === "Hangup") this.plans.delete(fieldsOf(ev).Uniqueid);
   }
 
-  /** A rung agent picks up after 1-4 s, or one time in seven lets it ring out. */
+  /**
+   * A rung agent of the call centre picks up after 1-4 s, or one time in seven lets it ring out.
+   * Any caller's ring: the first one goes out before join() resolves (Queue() rings at once).
+   */
   private ringing(f: EventFields): void {
-    if (!this.plans.has(f.Uniqueid) || this.random() < 1 / 7) return;
+    if (!AGENTS.some((a) => a.iface === f.Interface) || this.random() < 1 / 7) return;
     this.later(between(this.random, 1, 4), () => this.centre.answerIfRinging(f.Uniqueid, f.Interface));
   }
 
+  /** The call ends after the caller's talk time (a caller placed by a test: 15-90 s, either side). */
   private talking(f: EventFields): void {
-    const a = this.plans.get(f.Uniqueid);
-    if (!a) return;
-    this.later(a.talkS, () => void this.centre.hangUp(f.Uniqueid, a.agentHangsUp ? "agent" : "caller").catch(() => undefined));
+    if (!AGENTS.some((a) => a.iface === f.Interface)) return;
+    const talkS = this.plans.get(f.Uniqueid)?.talkS ?? between(this.random, 15, 90);
+    const agentHangsUp = this.plans.get(f.Uniqueid)?.agentHangsUp ?? this.random() < 0.4;
+    this.later(talkS, () => void this.centre.hangUp(f.Uniqueid, agentHangsUp ? "agent" : "caller").catch(() => undefined));
   }
 
   /** Every 30-60 s an agent who is free takes a break (lunch, break, training) of 20-60 s in all its queues. */
