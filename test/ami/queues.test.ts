@@ -1,6 +1,9 @@
 import { strict as assert } from "node:assert";
 import { AmiMessage } from "../../src/ami/message";
+import { AmiClient } from "../../src/ami/client";
 import { QueueChange, QueueTracker } from "../../src/ami/queues";
+import { trackQueues } from "../../src/ami/tracking";
+import { FakeAmi, Fields, waitFor } from "../helpers/fake-ami";
 import { memberState } from "../../src/ami/queue-members";
 import { timedMessages } from "../helpers/captures";
 
@@ -297,5 +300,42 @@ describe("queue tracking", () => {
     assert.deepEqual(tracker.handle(ev({ Event: "Newchannel", Queue: "q" })), [], "not a queue event");
     const odd = tracker.handle(ev({ Event: "AgentConnect", Queue: "q", HoldTime: "soon" }));
     assert.deepEqual(odd.map((c) => [c.kind, c.wait, c.caller]), [["answered", 0, undefined]]);
+  });
+
+  it("trackQueues: seeded from QueueStatus at connect, live events applied, a dropped session marks the counters and the reconnect seeds again", async () => {
+    let entries: Fields[] = [[["Event", "QueueEntry"], ["Queue", "support"], ["Position", "1"], ["Uniqueid", "w1"], ["Channel", "PJSIP/1-1"], ["Wait", "5"]]];
+    let seeds = 0;
+    const srv = await FakeAmi.start({
+      onAction: (action, s) => {
+        if (action.get("Action") !== "QueueStatus") return s.respond(action, [["Response", "Success"]]);
+        seeds++;
+        const id = action.get("ActionID") ?? "";
+        s.respond(action, [["Response", "Success"], ["EventList", "start"], ["Message", "Queue status will follow"]]);
+        const items: Fields[] = [[["Event", "QueueParams"], ["Queue", "support"], ["Strategy", "ringall"], ["ServiceLevel", "30"]], ...entries];
+        for (const item of items) s.send([...item, ["ActionID", id]]);
+        s.send([["Event", "QueueStatusComplete"], ["ActionID", id], ["EventList", "Complete"], ["ListItems", String(items.length)]]);
+      },
+    });
+    const client = new AmiClient({ host: "127.0.0.1", port: srv.port, username: "admin", secret: "amp111", keepaliveInterval: 0, reconnectDelay: 20, reconnectMaxDelay: 50 });
+    try {
+      const changes: QueueChange[] = [];
+      const tracking = trackQueues(client, (c) => changes.push(c));
+      client.connect();
+      await waitFor(() => changes.length === 1, 3000, "the seed");
+      assert.deepEqual([changes[0].kind, tracking.tracker.view("support")?.waiting, tracking.tracker.view("support")?.serviceLevel], ["queue", 1, 30]);
+      srv.broadcast([["Event", "QueueCallerJoin"], ["Queue", "support"], ["Uniqueid", "w2"], ["Channel", "PJSIP/2-1"], ["Position", "2"], ["Count", "2"]]);
+      await waitFor(() => changes.length === 2, 3000, "the join");
+      assert.equal(tracking.tracker.view("support")?.today.offered, 1);
+      entries = [];
+      srv.dropAll();
+      await waitFor(() => seeds === 2 && changes.length === 3, 3000, "the seed after the reconnect");
+      const v = tracking.tracker.view("support");
+      assert.deepEqual([v?.waiting, v?.today.offered, v?.today.complete, v?.sinceStart.complete], [0, 1, false, false]);
+      tracking.stop();
+      assert.equal(client.subscriptionCount, 0);
+    } finally {
+      await client.close();
+      await srv.close();
+    }
   });
 });
