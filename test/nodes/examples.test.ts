@@ -841,6 +841,7 @@ describe("example flows", function () {
     await waitFor(() => tile("support")?.answered === 1 && call("Jonas Wagner +4930555124")?.status === "talking", "support: 1 answered, Jonas talking");
     assert.deepEqual([tile("support")!.waiting, tile("support")!.serviceLevelPct], [0, 100], "answered at once: within the service level");
     assert.equal(agent("support", "Nina Hahn")!.state, "in a call");
+    assert.equal(call("Jonas Wagner +4930555124")!.agent, "Nina Hahn", "who answered, by the member's name (the channel is Local/2101@agents-…)");
 
     centre.pause("sales", "Local/2001@agents", "lunch");
     await waitFor(() => agent("sales", "Lisa Bauer")?.state === "paused", "Lisa Bauer paused");
