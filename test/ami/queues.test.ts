@@ -4,6 +4,7 @@ import { AmiClient } from "../../src/ami/client";
 import { QueueChange, QueueTracker } from "../../src/ami/queues";
 import { trackQueues } from "../../src/ami/tracking";
 import { FakeAmi, Fields, waitFor } from "../helpers/fake-ami";
+import { startPbx } from "../../simulator";
 import { memberState } from "../../src/ami/queue-members";
 import { timedMessages } from "../helpers/captures";
 
@@ -336,6 +337,50 @@ describe("queue tracking", () => {
     } finally {
       await client.close();
       await srv.close();
+    }
+  });
+
+  it("the simulated call centre: answered, abandoned, a pause with a reason; the live tracker agrees with a fresh QueueStatus", async function () {
+    this.timeout(20000);
+    const pbx = await startPbx({ port: 0, timeScale: 0.05, callCentre: { traffic: false } });
+    const client = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0 });
+    const centre = pbx.callCentre;
+    assert.ok(centre);
+    try {
+      const changes: QueueChange[] = [];
+      const tracking = trackQueues(client, (c) => changes.push(c));
+      client.connect();
+      await waitFor(() => client.state === "ready", 3000, "the session");
+      await tracking.seeded();
+      assert.deepEqual(tracking.tracker.view("sales")?.members.map((m) => m.state), ["available", "available", "available", "available"]);
+
+      const first = await centre.join("sales", { callerIdNum: "+4930111", callerIdName: "Anna" });
+      await centre.answer(first.uniqueid);
+      await centre.hangUp(first.uniqueid);
+      const second = await centre.join("sales", { callerIdNum: "+4930222" });
+      await centre.abandon(second.uniqueid);
+      centre.pause("support", "Local/2101@agents", "lunch");
+      const third = await centre.join("support", { callerIdNum: "+4930333" });
+      await waitFor(() => changes.some((c) => c.kind === "paused") && changes.some((c) => c.caller?.uniqueid === third.uniqueid), 3000, "the pause and the third caller");
+
+      const kinds = (uniqueid: string) => changes.filter((c) => c.caller?.uniqueid === uniqueid).map((c) => c.kind);
+      assert.deepEqual(kinds(first.uniqueid), ["caller-joined", "caller-left", "answered", "completed"]);
+      assert.deepEqual(kinds(second.uniqueid), ["caller-joined", "abandoned", "caller-left"]);
+      const sales = tracking.tracker.view("sales");
+      assert.ok(sales);
+      assert.deepEqual([sales.today.offered, sales.today.answered, sales.today.abandoned, sales.serviceLevel, sales.strategy], [2, 1, 1, 20, "rrmemory"]);
+      const paused = changes.find((c) => c.kind === "paused");
+      assert.deepEqual([paused?.queue, paused?.member?.name, paused?.reason], ["support", "Nina Hahn", "lunch"]);
+
+      // What the events made of the queues is what QueueStatus says now (callers, members, states).
+      const fresh = new QueueTracker();
+      fresh.seed((await client.send("QueueStatus")).events ?? []);
+      const shape = (t: QueueTracker) => t.snapshot().map((q) => ({ name: q.name, callers: q.callers.map((c) => [c.uniqueid, c.position, c.callerIdNum]), members: q.members.map((m) => [m.name, m.state, m.pausedReason, m.callsTaken]) }));
+      assert.deepEqual(shape(tracking.tracker), shape(fresh));
+      tracking.stop();
+    } finally {
+      await client.close();
+      await pbx.close();
     }
   });
 });
