@@ -50,6 +50,7 @@ interface Waiter {
   name: string;
   match: EventFields;
   resolve(fields: EventFields): void;
+  reject(err: Error): void;
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -78,10 +79,11 @@ export class CallCentre {
     this.traffic = undefined;
   }
 
+  /** The PBX closes: the traffic stops and every pending wait rejects now (no timer outlives it). */
   close(): void {
     this.stop();
     this.unwatch();
-    this.waiters.clear();
+    for (const w of [...this.waiters]) w.reject(new Error("the simulated PBX closed"));
   }
 
   // ---- waiting for events -------------------------------------------------------------------
@@ -90,9 +92,7 @@ export class CallCentre {
     if (this.waiters.size === 0) return;
     const fields = fieldsOf(ev);
     for (const w of [...this.waiters]) {
-      if (w.name !== ev.name || !Object.entries(w.match).every(([k, v]) => fields[k] === v)) continue;
-      this.waiters.delete(w);
-      w.resolve(fields);
+      if (w.name === ev.name && Object.entries(w.match).every(([k, v]) => fields[k] === v)) w.resolve(fields);
     }
   }
 
@@ -103,18 +103,17 @@ export class CallCentre {
   waitFor(name: string, match: EventFields = {}, timeoutMs = WAIT_MS): Promise<EventFields> {
     if (this.waiters.size >= MAX_WAITERS) return Promise.reject(new Error(`more than ${MAX_WAITERS} waits pending`));
     return new Promise((resolve, reject) => {
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(w);
+      };
       const w: Waiter = {
         name,
         match,
-        resolve: (fields) => {
-          clearTimeout(timer);
-          resolve(fields);
-        },
+        resolve: (fields) => (settle(), resolve(fields)),
+        reject: (err) => (settle(), reject(err)),
       };
-      const timer = setTimeout(() => {
-        this.waiters.delete(w);
-        reject(new Error(`no ${name} ${JSON.stringify(match)} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      const timer = setTimeout(() => w.reject(new Error(`no ${name} ${JSON.stringify(match)} within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.add(w);
     });
   }

@@ -145,6 +145,13 @@ describe("simulated PBX: the call centre", function () {
     await assert.rejects(cc.join("nosuch"), /no such queue/);
   });
 
+  it("closing the PBX rejects what a test still waits for, with a clear message", async () => {
+    await start();
+    const waiting = cc.waitFor("QueueCallerJoin", { Queue: "nowhere" });
+    await pbx!.close();
+    await assert.rejects(waiting, /the simulated PBX closed/);
+  });
+
   it("seeded traffic: the same seed gives the same arrivals, with a peak every minute or so", () => {
     const take = (seed: number, n: number) => {
       const plan = arrivalPlan(seededRandom(seed));
