@@ -1,4 +1,4 @@
-import type { QueueCounters } from "./queues";
+import type { QueueCounters } from "./queue-types";
 
 /**
  * A queue's counters over one period (since the tracker started, or today): calls offered,
