@@ -122,7 +122,7 @@ export class PendingAction {
 
   /** Its response. Returns false when none was expected now (not sent yet, or already answered). */
   onResponse(msg: AmiMessage): boolean {
-    if (this.current !== "sent") return false;
+    if (this.done || this.current !== "sent") return false;
     this.answer = msg;
     if (msg.get("Response") === "Error") {
       this.settle(responseError(this, msg));
