@@ -24,7 +24,13 @@ const USER_DIR = process.env.NODE_RED_USER_DIR ?? path.join(ROOT, ".node-red-dat
 let UI_PORT = Number(process.env.PORT ?? 1880);
 const DEMO_HASH_FILE = path.join(USER_DIR, ".demo-flow-hash");
 /** Examples that make up the demo tab, in order. */
-const DEMO_EXAMPLES = ["01 - ami in - events from Asterisk.json", "03 - click-to-call.json", "06 - queue status table.json", "10 - call log with durations.json"];
+const DEMO_EXAMPLES = [
+  "01 - ami in - events from Asterisk.json",
+  "03 - click-to-call.json",
+  "06 - queue status table.json",
+  "10 - call log with durations.json",
+  "14 - queue wallboard (core nodes).json",
+];
 
 type FlowNode = Record<string, unknown> & { id: string; type: string; x?: number; y?: number; z?: string; wires?: string[][] };
 
@@ -298,6 +304,7 @@ async function main(): Promise<void> {
   const deployed = await deployDemo(target);
   log(deployed ? "demo flow deployed" : "flows left as they were");
   log(`Node-RED editor: http://127.0.0.1:${UI_PORT}/  (open the debug sidebar to see events arrive; Ctrl-C stops)`);
+  if (deployed) log(`Queue wallboard: http://127.0.0.1:${UI_PORT}/queue-wallboard  (example 14, live from the PBX's queues)`);
 }
 
 main().catch((err: Error) => {

@@ -103,6 +103,32 @@ describe("npm start", function () {
     assert.match(first ?? "", /,(ANSWERED|NO ANSWER|BUSY|CANCELLED|FAILED),/, "then the calls");
     assert.ok(!fs.existsSync(path.join(ROOT, "calls.csv")), "nothing is written into the repository");
 
+    // The demo's queue wallboard (example 14): its page, and the board its websocket sends a page
+    // that says hello, with the simulated call centre's queues in it.
+    assert.match(out, new RegExp(`Queue wallboard: http://127\\.0\\.0\\.1:${uiPort}/queue-wallboard`));
+    const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http.get({ host: "127.0.0.1", port: uiPort, path: "/queue-wallboard" }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      }).on("error", reject);
+    });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Queue wallboard/);
+    const board = await new Promise<{ tiles?: Array<{ queue: string }> }>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${uiPort}/ws/queue-wallboard`);
+      const timer = setTimeout(() => (socket.close(), reject(new Error(`no board from the wallboard's websocket in 15 s:\n${out}`))), 15_000);
+      socket.on("open", () => socket.send("hello"));
+      socket.on("message", (data) => {
+        const b = JSON.parse(data.toString());
+        if (!Array.isArray(b.tiles) || b.tiles.length === 0) return;
+        clearTimeout(timer);
+        socket.close();
+        resolve(b);
+      });
+    });
+    assert.ok(board.tiles?.some((t) => t.queue === "sales") && board.tiles.some((t) => t.queue === "support"), JSON.stringify(board.tiles));
+
     const credentials = fs.readFileSync(path.join(userDir, "flows_cred.json"), "utf8");
     assert.ok(!credentials.includes("amp111"), "the secret is stored encrypted, as the editor stores it");
 
