@@ -138,27 +138,18 @@ export class AmiFramer {
    */
   private scan(data: Buffer, resume: number): number {
     const len = data.length;
-    let pos = 0;
-    if (this.awaitingBanner) {
-      const nl = data.indexOf(LF, 0);
-      if (nl < 0) {
-        this.scanned = 0;
-        return 0;
-      }
-      const line = data.toString("utf8", 0, nl > 0 && data[nl - 1] === CR ? nl - 1 : nl);
-      this.awaitingBanner = false;
-      if (looksLikeHeader(line)) {
-        // No banner (some proxies): the line is the first header of the first frame.
-      } else {
-        this.handlers.onBanner?.(line);
-        pos = nl + 1;
-        resume = 0;
-      }
+    let pos = this.awaitingBanner ? this.readBanner(data) : 0;
+    if (pos < 0) {
+      this.scanned = 0;
+      return 0;
     }
+    if (pos > 0) resume = 0;
     // Positions of the next "\n\n" and "\n\r\n" at or after the current frame; each is searched
-    // again only when passed, and never again once known absent, so a chunk is scanned once.
-    let nextLfLf = -2;
-    let nextLfCrLf = -2;
+    // again only when passed, and never again once known absent, so a chunk is scanned once. Kept in
+    // locals, and the per-frame steps inline: with these as fields and a method per frame the framer
+    // ran at 0.76 of this speed (measured; only the rare cases are methods).
+    let lfLf = UNKNOWN;
+    let lfCrLf = UNKNOWN;
     while (pos < len && !this.failed) {
       // Blank lines between messages.
       while (pos < len && (data[pos] === CR || data[pos] === LF)) pos++;
@@ -167,68 +158,85 @@ export class AmiFramer {
       const searchFrom = Math.max(start, start + resume - 2);
       resume = 0;
       if (startsWith(data, start, RESPONSE_FOLLOWS)) {
-        // Asterisk <= 13 Command output: raw text (blank lines included) up to --END COMMAND--.
-        const mark = data.indexOf(END_COMMAND, searchFrom);
-        if (mark < 0) {
-          this.scanned = Math.max(0, len - start - END_COMMAND.length);
-          return start;
-        }
-        let end = mark + END_COMMAND.length;
-        if (end - start > this.maxFrameBytes) {
-          this.fail(`frame exceeds ${this.maxFrameBytes} bytes`);
-          return len;
-        }
-        // The frame ends after the line holding the marker, then one blank line.
-        const nl = data.indexOf(LF, end);
-        if (nl < 0) {
-          this.scanned = Math.max(0, end - start - END_COMMAND.length);
-          return start;
-        }
-        end = nl;
-        let after = nl + 1;
-        if (after < len && data[after] === CR) after++;
-        if (after < len && data[after] === LF) after++;
-        else if (after >= len) {
-          this.scanned = Math.max(0, end - start - END_COMMAND.length);
-          return start;
-        }
-        this.handlers.onFrame(data, start, end);
-        pos = after;
-        nextLfLf = nextLfCrLf = -2;
+        pos = this.commandFrame(data, start, searchFrom);
+        if (pos === INCOMPLETE) return start;
+        lfLf = lfCrLf = UNKNOWN;
         continue;
       }
-      if (nextLfLf !== -1 && nextLfLf < searchFrom) nextLfLf = data.indexOf(LF_LF, searchFrom);
-      if (nextLfCrLf !== -1 && nextLfCrLf < searchFrom) nextLfCrLf = data.indexOf(LF_CR_LF, searchFrom);
-      let term: number;
-      let termLen: number;
-      if (nextLfLf >= 0 && (nextLfCrLf < 0 || nextLfLf <= nextLfCrLf)) {
-        term = nextLfLf;
-        termLen = 2;
-      } else if (nextLfCrLf >= 0) {
-        term = nextLfCrLf;
-        termLen = 3;
-      } else {
-        if (len - start > this.maxFrameBytes + PARTIAL_SLACK) {
-          this.fail(`frame exceeds ${this.maxFrameBytes} bytes without an end`);
-          return len;
-        }
-        this.scanned = len - start;
-        return start;
-      }
+      if (lfLf !== ABSENT && lfLf < searchFrom) lfLf = data.indexOf(LF_LF, searchFrom);
+      if (lfCrLf !== ABSENT && lfCrLf < searchFrom) lfCrLf = data.indexOf(LF_CR_LF, searchFrom);
+      const crLf = lfCrLf >= 0 && (lfLf < 0 || lfCrLf < lfLf);
+      const term = crLf ? lfCrLf : lfLf;
+      if (term < 0) return this.unfinishedFrame(data, start);
       // The frame's last line ends at term (its "\n"); drop that line end.
-      let end = term;
-      if (end > start && data[end - 1] === CR) end--;
-      if (end - start > this.maxFrameBytes) {
-        this.fail(`frame exceeds ${this.maxFrameBytes} bytes`);
-        return len;
-      }
+      const end = term > start && data[term - 1] === CR ? term - 1 : term;
+      if (end - start > this.maxFrameBytes) return this.failAt(data, `frame exceeds ${this.maxFrameBytes} bytes`);
       this.handlers.onFrame(data, start, end);
-      pos = term + termLen;
+      pos = term + (crLf ? 3 : 2);
     }
     this.scanned = 0;
     return pos;
   }
+
+  /** The banner line, if the first line is one: returns where frames start (0: no banner), or -1 when the line is not complete yet. */
+  private readBanner(data: Buffer): number {
+    const nl = data.indexOf(LF, 0);
+    if (nl < 0) return -1;
+    const line = data.toString("utf8", 0, nl > 0 && data[nl - 1] === CR ? nl - 1 : nl);
+    this.awaitingBanner = false;
+    // No banner (some proxies): the line is the first header of the first frame.
+    if (looksLikeHeader(line)) return 0;
+    this.handlers.onBanner?.(line);
+    return nl + 1;
+  }
+
+  /** A frame whose blank line has not arrived: kept for the next push (returns start), unless it is already too large (returns data.length). */
+  private unfinishedFrame(data: Buffer, start: number): number {
+    if (data.length - start > this.maxFrameBytes + PARTIAL_SLACK) return this.failAt(data, `frame exceeds ${this.maxFrameBytes} bytes without an end`);
+    this.scanned = data.length - start;
+    return start;
+  }
+
+  /**
+   * Asterisk <= 13 Command output (`Response: Follows`): raw text, blank lines included, up to
+   * --END COMMAND--, then the end of that line and one blank line. Returns the position after it,
+   * INCOMPLETE when it has not all arrived (this.scanned set for the next push), or data.length after
+   * a framing violation.
+   */
+  private commandFrame(data: Buffer, start: number, searchFrom: number): number {
+    const len = data.length;
+    const mark = data.indexOf(END_COMMAND, searchFrom);
+    if (mark < 0) return this.unfinishedCommand(len - start);
+    const markEnd = mark + END_COMMAND.length;
+    if (markEnd - start > this.maxFrameBytes) return this.failAt(data, `frame exceeds ${this.maxFrameBytes} bytes`);
+    const nl = data.indexOf(LF, markEnd);
+    if (nl < 0) return this.unfinishedCommand(markEnd - start);
+    let after = nl + 1;
+    if (after < len && data[after] === CR) after++;
+    if (after < len && data[after] === LF) after++;
+    else if (after >= len) return this.unfinishedCommand(nl - start);
+    this.handlers.onFrame(data, start, nl);
+    return after;
+  }
+
+  /** A Command frame not complete yet: the next push rescans from just before its known end. */
+  private unfinishedCommand(known: number): number {
+    this.scanned = Math.max(0, known - END_COMMAND.length);
+    return INCOMPLETE;
+  }
+
+  /** A framing violation: everything after it is ignored (scan stops at the end of data). */
+  private failAt(data: Buffer, message: string): number {
+    this.fail(message);
+    return data.length;
+  }
 }
+
+/** commandFrame's result when the frame has not all arrived. */
+const INCOMPLETE = -1;
+/** scan's terminator positions: not searched yet, and searched but absent from the rest of the data. */
+const UNKNOWN = -2;
+const ABSENT = -1;
 
 /** Whether buf holds the bytes of prefix at position at. */
 export function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {

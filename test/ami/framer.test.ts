@@ -230,6 +230,17 @@ describe("AMI framer and parser", () => {
       assert.equal(errors.length, 1);
     });
 
+    it("a legacy Command output larger than the limit is refused, whether its end marker came or not", () => {
+      const errors: string[] = [];
+      const framer = new AmiFramer({ onFrame: () => assert.fail("no frame expected"), onError: (e) => errors.push(e.message) }, { maxFrameBytes: 100, banner: false });
+      framer.push(Buffer.from("Response: Follows\r\nPrivilege: Command\r\n" + "line\n".repeat(40) + "--END COMMAND--\r\n\r\n"));
+      assert.deepEqual(errors, ["frame exceeds 100 bytes"]);
+      const open = new AmiFramer({ onFrame: () => assert.fail("no frame expected"), onError: (e) => errors.push(e.message) }, { maxFrameBytes: 100, banner: false });
+      for (let i = 0; i < 40 && errors.length === 1; i++) open.push(Buffer.from(i === 0 ? "Response: Follows\r\n" : "line\n"));
+      assert.deepEqual(errors, ["frame exceeds 100 bytes", "frame exceeds 100 bytes without an end"]);
+      assert.equal(open.bufferedBytes, 0);
+    });
+
     it("a frame of a megabyte of lines without a colon is decoded in one pass, not one per line", () => {
       // Each line's search for its colon used to run on to the next colon in the frame: a frame of
       // short colon-less lines (a peer can send one up to the frame limit) cost a pass per line,
