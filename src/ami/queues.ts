@@ -110,7 +110,9 @@ export class QueueTracker {
 
   /** Feeds one live event; returns what changed. */
   handle(event: AmiMessage): QueueChange[] {
-    const handler = this.handlers[event.event ?? ""];
+    const kind = event.event ?? "";
+    // Own handlers only: an event named "constructor" or "toString" is not one of them.
+    const handler = Object.hasOwn(this.handlers, kind) ? this.handlers[kind] : undefined;
     const name = event.get("Queue");
     if (!handler || !name) return [];
     this.roll();

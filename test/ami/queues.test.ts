@@ -299,6 +299,7 @@ describe("queue tracking", () => {
     assert.equal(tracker.view("q")?.members[0].state, "available");
     assert.deepEqual(tracker.handle(ev({ Event: "QueueCallerJoin" })), [], "no Queue header");
     assert.deepEqual(tracker.handle(ev({ Event: "Newchannel", Queue: "q" })), [], "not a queue event");
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) assert.deepEqual(tracker.handle(ev({ Event: name, Queue: "q" })), [], `an event named ${name}`);
     const odd = tracker.handle(ev({ Event: "AgentConnect", Queue: "q", HoldTime: "soon" }));
     assert.deepEqual(odd.map((c) => [c.kind, c.wait, c.caller]), [["answered", 0, undefined]]);
   });
