@@ -141,7 +141,9 @@ export class FrameQueue implements BacklogQueue<EventFrame> {
   private recycle(): void {
     while (this.blocks.length > 0 && this.blocks[0].read === this.blocks[0].write) {
       const done = this.blocks[0];
-      if (this.blocks.length === 1) {
+      // The last block starts over, unless it is a large frame's own block: kept for the small
+      // frames after it, its size would count against the bound on top of theirs.
+      if (this.blocks.length === 1 && done.buf.length === this.blockSize) {
         done.read = done.write = 0;
         break;
       }
