@@ -1,4 +1,5 @@
 import type { QueueChange, QueueView } from "./ami";
+import { byName } from "./ami/names";
 import type { AmiServerNode } from "./node-red/connection";
 import { QueueFilterSpec, compileQueueFilter } from "./node-red/queue-filter";
 import type { HttpRequest, HttpResponse, Node, NodeAPI, NodeDef } from "./node-red/red";
@@ -90,8 +91,9 @@ function summaryOf(q: QueueView): Summary {
 
 function amiOf(server: string, c: QueueChange): Record<string, unknown> {
   const ami: Record<string, unknown> = { server, queue: c.queue, kind: c.kind };
-  if (c.caller) ami.caller = c.caller;
-  if (c.member) ami.member = c.member;
+  // Copies: every node of the server gets the same change, and a flow may change its message.
+  if (c.caller) ami.caller = { ...c.caller };
+  if (c.member) ami.member = { ...c.member };
   if (c.wait !== undefined) ami.wait = c.wait;
   if (c.talk !== undefined) ami.talk = c.talk;
   if (c.reason !== undefined) ami.reason = c.reason;
@@ -111,5 +113,5 @@ async function queueNames(server: AmiServerNode | null): Promise<string[]> {
   if (client?.state !== "ready") return [];
   const summary = await client.send("QueueSummary");
   const names = new Set((summary.events ?? []).map((e) => e.get("Queue") ?? "").filter((n) => n !== ""));
-  return [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  return [...names].sort(byName);
 }

@@ -14,6 +14,7 @@ import {
   QueueView,
 } from "./queue-types";
 import { callerOf, count, keepSince, memberChanged, memberOf, own } from "./queue-members";
+import { byName } from "./names";
 
 /**
  * Queues live: each queue's waiting callers, its members and their states, and its counters since
@@ -183,9 +184,11 @@ export class QueueTracker {
   }
 
   private onJoin(q: QueueState, e: AmiMessage): QueueChange[] {
+    const caller = callerOf(e, this.now());
+    // Without a Uniqueid no later event could name this caller: not a caller app_queue sends.
+    if (caller.uniqueid === "") return [];
     q.today.joined();
     q.sinceStart.joined();
-    const caller = callerOf(e, this.now());
     const old = q.callers.get(caller.uniqueid);
     if (old) this.removeCaller(q, old);
     if (this.room("callers", this.callerCount, this.opts.maxCallers)) {
@@ -245,6 +248,8 @@ export class QueueTracker {
 
   private onMember(q: QueueState, e: AmiMessage): QueueChange[] {
     const next = memberOf(e, this.now());
+    // Members are known by their interface: an event without one names no member.
+    if (next.interface === "") return [];
     const prev = q.members.get(next.interface);
     if (!prev) {
       if (!this.room("members", q.members.size, this.opts.maxMembers)) return [];
@@ -261,10 +266,11 @@ export class QueueTracker {
   }
 
   private onMemberRemoved(q: QueueState, e: AmiMessage): QueueChange[] {
-    const next = memberOf(e, this.now());
-    const prev = q.members.get(next.interface);
-    q.members.delete(next.interface);
-    return [{ kind: "member-removed", queue: q.name, member: { ...(prev ?? next) } }];
+    const prev = q.members.get(memberOf(e, this.now()).interface);
+    // A member never known (an interface it never had, or none) is not reported removed.
+    if (!prev) return [];
+    q.members.delete(prev.interface);
+    return [{ kind: "member-removed", queue: q.name, member: { ...prev } }];
   }
 
   /** The caller an AgentConnect or QueueCallerAbandon concerns, out of the waiting list, with the outcome kept. */
@@ -336,7 +342,7 @@ export class QueueTracker {
       today: new PeriodCounters(Math.max(this.day.start, this.started), complete),
       sinceStart: new PeriodCounters(this.started, complete),
     };
-    this.queues.set(name, q);
+    this.queues.set(q.name, q);
     return q;
   }
 
@@ -384,8 +390,6 @@ function leftKey(queue: string, uniqueid: string): string {
   return `${queue}\n${uniqueid}`;
 }
 
-/** Names in the order people expect (queue-2 before queue-10); one collator, made once (making one per compare costs ~100 µs). */
-const byName = new Intl.Collator("en", { numeric: true }).compare;
 
 function nonNegative(x: number | undefined): number | undefined {
   return typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : undefined;

@@ -1,6 +1,7 @@
 import type { Presence, PresenceChange, PresenceState } from "../ami";
 import { endpointOf } from "./endpoint";
 import { extensionMatcher, oneOf } from "./wildcards";
+import { byName } from "../ami/names";
 
 /**
  * What an "ami presence" node lets through, as pure functions: the kind (extensions, devices),
@@ -62,5 +63,5 @@ export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter 
 export function byId(a: Presence, b: Presence): number {
   const ka = a.kind === "extension" ? a.exten : a.id;
   const kb = b.kind === "extension" ? b.exten : b.id;
-  return ka.localeCompare(kb, "en", { numeric: true }) || a.id.localeCompare(b.id, "en", { numeric: true });
+  return byName(ka, kb) || byName(a.id, b.id);
 }

@@ -300,6 +300,11 @@ describe("queue tracking", () => {
     assert.deepEqual(tracker.handle(ev({ Event: "QueueCallerJoin" })), [], "no Queue header");
     assert.deepEqual(tracker.handle(ev({ Event: "Newchannel", Queue: "q" })), [], "not a queue event");
     for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"]) assert.deepEqual(tracker.handle(ev({ Event: name, Queue: "q" })), [], `an event named ${name}`);
+    assert.deepEqual(tracker.handle(ev({ Event: "QueueCallerJoin", Queue: "q", Position: "1" })), [], "a join without Uniqueid");
+    assert.equal(tracker.view("q")?.today.offered, 0, "and it is not counted as offered");
+    assert.deepEqual(tracker.handle(ev({ Event: "QueueMemberStatus", Queue: "q", MemberName: "Ghost", Status: "1" })), [], "a member event without Interface");
+    assert.deepEqual(tracker.handle(ev({ Event: "QueueMemberRemoved", Queue: "q", Interface: "PJSIP/404", MemberName: "Never" })), [], "removing a member never known");
+    assert.deepEqual(tracker.view("q")?.members.map((m) => m.interface), ["PJSIP/1"]);
     const odd = tracker.handle(ev({ Event: "AgentConnect", Queue: "q", HoldTime: "soon" }));
     assert.deepEqual(odd.map((c) => [c.kind, c.wait, c.caller]), [["answered", 0, undefined]]);
   });

@@ -82,6 +82,10 @@ describe("ami queues node", function () {
     assert.deepEqual([answered.payload.today.answered, answered.payload.serviceLevel, answered.payload.today.serviceLevelPct], [1, 20, 100], "the queue's own threshold: 20 s default; 4 s is within");
     assert.equal(answered.payload.today.answeredInServiceLevel, 1);
     assert.deepEqual([answers[0].topic, answers[0].payload.serviceLevel, answers[0].payload.today.answeredInServiceLevel], ["answered", 3, 0], "the node's 3 s: 4 s is not within");
+    // Each node's message owns what it carries: a flow that changes one changes no other node's.
+    answers[0].ami.caller.callerIdName = "changed by a flow";
+    answers[0].ami.member.name = "changed by a flow";
+    assert.deepEqual([answered.ami.caller.callerIdName, answered.ami.member.name], ["Alice", "Agent One"]);
     assert.equal(testq.length, 1, "nothing of supportq on the testq node");
 
     // A real caller in testq (extension 400): it joins, and leaves when its channel goes.
