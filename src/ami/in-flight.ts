@@ -76,7 +76,7 @@ export class InFlightActions implements PendingOwner {
       throw amiError("ERR_AMI_INVALID_ACTION", `${action} is managed by the AMI client itself (use close() to log off)`, { action });
     }
     const plan = planAction(action, fields, options, id, this.limits.actionTimeout, (commandId) => this.agiWaiters.has(commandId));
-    const p = new PendingAction(action, id, plan, internal, this, resolve, reject);
+    const p = new PendingAction(action, id, plan, this, resolve, reject);
     this.pending.set(id, p);
     if (plan.commandId !== undefined) this.agiWaiters.set(plan.commandId, p);
     if (plan.wait === "originate") this.originatesWaiting++;

@@ -56,8 +56,6 @@ export class PendingAction {
   readonly action: string;
   readonly id: string;
   readonly plan: ActionPlan;
-  /** Written on the session that is current (login, filters, keepalive, logoff); never queued. */
-  readonly internal: boolean;
   private readonly owner: PendingOwner;
   private readonly resolve: (r: ActionResult) => void;
   private readonly reject: (e: Error) => void;
@@ -76,7 +74,6 @@ export class PendingAction {
     action: string,
     id: string,
     plan: ActionPlan,
-    internal: boolean,
     owner: PendingOwner,
     resolve: (r: ActionResult) => void,
     reject: (e: Error) => void,
@@ -84,7 +81,6 @@ export class PendingAction {
     this.action = action;
     this.id = id;
     this.plan = plan;
-    this.internal = internal;
     this.owner = owner;
     this.resolve = resolve;
     this.reject = reject;

@@ -275,7 +275,7 @@ describe("AMI pending action", () => {
       const plan: ActionPlan = planAction(action, fields, options, "abc-1", 1000, () => false);
       const owner = { ...limits, outcomes: [] as Outcome[], lists: 0, listStarted: () => owner.lists++, settled: (_p: PendingAction, o: Outcome) => owner.outcomes.push(o) };
       let p!: PendingAction;
-      const result = new Promise<ActionResult>((resolve, reject) => (p = new PendingAction(action, "abc-1", plan, false, owner, resolve, reject)));
+      const result = new Promise<ActionResult>((resolve, reject) => (p = new PendingAction(action, "abc-1", plan, owner, resolve, reject)));
       result.catch(() => undefined);
       return { p, owner, result };
     }
