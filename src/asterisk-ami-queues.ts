@@ -58,8 +58,9 @@ export = function (RED: NodeAPI): void {
         if (view) summaries.set(c.queue, summaryOf(view));
         else summaries.delete(c.queue);
         show();
-        if (!view || !watch.accepts(c)) return;
-        node.send({ topic: c.kind, payload: view, ami: amiOf(connection.label, c) });
+        if (!watch.accepts(c)) return;
+        // A removed queue has no state left: payload null, so a flow keeping one entry per queue drops it.
+        if (view || c.kind === "queue-removed") node.send({ topic: c.kind, payload: view ?? null, ami: amiOf(connection.label, c) });
       },
       seeded: recount,
       warn: (err) =>

@@ -102,7 +102,8 @@ export type QueueChangeKind =
   | "member-state"
   | "paused"
   | "unpaused"
-  | "queue";
+  | "queue"
+  | "queue-removed";
 
 export const QUEUE_CHANGE_KINDS: readonly QueueChangeKind[] = [
   "caller-joined",
@@ -117,6 +118,7 @@ export const QUEUE_CHANGE_KINDS: readonly QueueChangeKind[] = [
   "paused",
   "unpaused",
   "queue",
+  "queue-removed",
 ];
 
 export interface QueueChange {

@@ -136,9 +136,13 @@ export class QueueTracker {
       else if (e.event === "QueueEntry") list.entries.push(e);
     }
     // A queue QueueStatus no longer lists was removed from the configuration.
-    for (const name of [...this.queues.keys()]) if (!lists.has(name)) this.queues.delete(name);
-    this.callerCount = 0;
     const changes: QueueChange[] = [];
+    for (const name of [...this.queues.keys()]) {
+      if (lists.has(name)) continue;
+      this.queues.delete(name);
+      changes.push({ kind: "queue-removed", queue: name });
+    }
+    this.callerCount = 0;
     for (const [name, list] of lists) {
       const q = this.queue(name);
       if (!q) continue;

@@ -244,8 +244,9 @@ describe("queue tracking", () => {
     assert.deepEqual(after.callers.map((c) => [c.uniqueid, c.since]), [["stay", before.callers[0].since], ["new", clock.now - 10_000]]);
     assert.deepEqual(after.members.map((m) => [m.name, m.state, m.since]), [["Alice", "available", before.members[0].since], ["Bob", "in-call", clock.now], ["Carol", "available", clock.now]]);
     assert.deepEqual([after.today.complete, after.sinceStart.complete], [false, false], "still incomplete after the reseed");
-    tracker.seed([params("other")]);
+    const reseeded = tracker.seed([params("other")]);
     assert.deepEqual(tracker.names(), ["other"], "a queue QueueStatus no longer lists is gone");
+    assert.deepEqual(reseeded, [{ kind: "queue-removed", queue: "q" }, { kind: "queue", queue: "other" }], "and said so");
   });
 
   it("today rolls over at local midnight (lazily, on the clock): counters start again, complete again after a gap", () => {

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
@@ -154,6 +156,27 @@ describe("ami queues node", function () {
     assert.equal(names[names.length - 1], "Logoff");
   });
 
+  it("says queue-removed (payload null) when the QueueStatus after a reconnect no longer lists a queue", async () => {
+    const port = pbx.port;
+    await helper.load(nodes, [tab, server("s1", port), amiQueues("a", "s1", {}, ["o"]), sink("o")], { s1: ADMIN });
+    const out = collect("o");
+    await waitConnected("s1");
+    await waitFor(() => out.filter((m) => m.topic === "queue").length === 2, "testq and supportq seeded");
+    // The PBX restarts with testq gone from queues.conf.
+    await caller.close();
+    await pbx.close();
+    const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ami-queues-")), "lab.json");
+    fs.writeFileSync(config, JSON.stringify({ queues: [{ name: "supportq", strategy: "ringall", members: [{ interface: "Local/100@test", name: "Agent One", penalty: 0 }] }] }));
+    pbx = await startPbx({ port, timeScale: 0.05, config });
+    caller = new AmiClient({ host: "127.0.0.1", port, username: "admin", secret: "amp111", keepaliveInterval: 0, events: "off" });
+    await waitFor(() => out.some((m) => m.topic === "queue-removed"), "queue-removed", 10_000);
+    const removed = out.find((m) => m.topic === "queue-removed") as Msg;
+    assert.deepEqual([removed.payload, removed.ami.queue, removed.ami.kind], [null, "testq", "queue-removed"]);
+    helper.getNode("a").receive({});
+    await waitFor(() => out.some((m) => m.ami?.snapshot === "queues"), "the snapshot");
+    assert.deepEqual((out.find((m) => m.ami?.snapshot === "queues") as Msg).payload.map((q: { name: string }) => q.name), ["supportq"]);
+  });
+
   it("shows the connection state when the PBX goes away, and a bad service level in its status", async () => {
     await helper.load(nodes, [tab, server("s1", pbx.port), amiQueues("a", "s1", {}), amiQueues("bad", "s1", { serviceLevel: "soon" })], { s1: ADMIN });
     await waitConnected("s1");
@@ -170,7 +193,7 @@ describe("ami queues edit dialog", () => {
   it("saves the queues, the kinds ticked and the service level", () => {
     const ed = openDialog("asterisk-ami-queues", { changes: ["answered"] });
     assert.equal(ed.def.icon, "asterisk-ami-queues.svg");
-    assert.equal(ed.$("#node-input-change-boxes input").length, 12);
+    assert.equal(ed.$("#node-input-change-boxes input").length, 13);
     assert.equal(ed.$("#node-input-change-boxes input:checked").length, 1);
     ed.$("#node-input-change-boxes-abandoned").prop("checked", true);
     ed.$("#node-input-queues-text").val("supportq, sales-*");
@@ -180,7 +203,7 @@ describe("ami queues edit dialog", () => {
     assert.deepEqual(ed.node.queues, ["supportq", "sales-*"]);
     assert.equal(ed.node.serviceLevel, "30");
     assert.equal(ed.def.label.call(ed.node), "ami queues supportq, sales-*");
-    assert.deepEqual(ed.def.defaults.changes.value.length, 12, "every kind by default");
+    assert.deepEqual(ed.def.defaults.changes.value.length, 13, "every kind by default");
   });
 
   it("completes queue names from the server's endpoint once a server is chosen", async () => {
