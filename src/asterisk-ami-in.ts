@@ -5,7 +5,7 @@ import { setUpNode } from "./node-red/node-setup";
 import { backlogSettings, describeBacklog } from "./node-red/backlog-settings";
 import { EventBacklog } from "./node-red/event-backlog";
 import { FrameQueue } from "./node-red/frame-queue";
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
+import type { Node, NodeAPI, NodeDef } from "./node-red/red";
 import { newMsgId } from "./node-red/msg-id";
 import { EventStatusBoard } from "./node-red/status";
 
@@ -71,7 +71,7 @@ export = function (RED: NodeAPI): void {
           const env = frame.message.get("Env");
           if (env !== undefined) ami.agiEnv = decodeAgiEnv(env);
         }
-        node.send({ _msgid: newMsgId(), topic: frame.name, payload, ami } as NodeMessage);
+        node.send({ _msgid: newMsgId(), topic: frame.name, payload, ami });
       },
       // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
       { limit: bound.events, queue: new FrameQueue(bound.bytes), onError: (err) => node.error(RED._("asterisk-ami-in.errors.hand-over", { error: String((err as Error)?.message ?? err) })) },

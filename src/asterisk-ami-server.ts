@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
     let tls: AmiTlsOptions | undefined;
     if (def.usetls && def.tls) {
       const tlsNode = RED.nodes.getNode(def.tls) as TlsConfigNode | null;
-      if (tlsNode && typeof tlsNode.addTLSOptions === "function") tls = tlsNode.addTLSOptions({}) as AmiTlsOptions;
+      if (tlsNode && typeof tlsNode.addTLSOptions === "function") tls = tlsNode.addTLSOptions({});
     }
     const resolved = resolveServer(def, node.credentials ?? {}, tls);
     const setting = (name: string, fallback: number): number => {

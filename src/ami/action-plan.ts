@@ -1,5 +1,6 @@
 import { ActionFields, encodeAction } from "./encoder";
 import { amiError } from "./errors";
+import { textOf } from "./values";
 
 /**
  * What an action asks of the client, read from its name, fields and the caller's options before
@@ -62,7 +63,7 @@ export function planAction(
 ): ActionPlan {
   const lower = action.toLowerCase();
   const originate = lower === "originate";
-  const async = originate && ASTERISK_TRUE.has(String(fieldValue(fields, "Async") ?? "").toLowerCase());
+  const async = originate && ASTERISK_TRUE.has(textOf(fieldValue(fields, "Async") ?? "").toLowerCase());
   const wait = options.waitForResult && originate && async ? "originate" : options.waitForResult && lower === "agi" ? "agi" : undefined;
   const agi = wait === "agi" ? agiPlan(action, fields, id, commandIdTaken) : undefined;
   // Encoding validates everything before anything is registered or written.
@@ -89,7 +90,7 @@ export function planAction(
 /** An AGI action awaiting its result: its CommandID (ours when the caller gave none), channel and command. */
 function agiPlan(action: string, fields: ActionFields, id: string, taken: (commandId: string) => boolean) {
   const given = fieldValue(fields, "CommandID");
-  const commandId = given === undefined || given === null ? `${id}-agi` : String(given);
+  const commandId = given === undefined || given === null ? `${id}-agi` : textOf(given);
   if (taken(commandId)) {
     throw amiError("ERR_AMI_DUPLICATE_ACTIONID", `AGI: CommandID ${JSON.stringify(commandId)} is already awaited`, { action, actionId: id });
   }
@@ -106,7 +107,7 @@ function fieldValue(fields: ActionFields, name: string): unknown {
 /** A field's value as text (any case of its name), or undefined when it is not set (or null). */
 function fieldText(fields: ActionFields, name: string): string | undefined {
   const value = fieldValue(fields, name);
-  return value === undefined || value === null ? undefined : String(value);
+  return value === undefined || value === null ? undefined : textOf(value);
 }
 
 /** The Originate's ring time (its Timeout header, ms; Asterisk's default is 30000). */

@@ -269,12 +269,12 @@ export class AmiClient extends EventEmitter {
   }
 
   private log(level: keyof AmiLogger, message: string): void {
-    const fn = this.logger[level];
-    if (!fn) return;
+    const logger = this.logger;
+    if (!logger[level]) return;
     // Belt and braces: no message built here carries the secret, but never let one through.
     const safe = this.#secret.length >= 3 ? message.split(this.#secret).join(SECRET_REDACTED) : message;
     try {
-      fn.call(this.logger, safe);
+      logger[level]?.(safe);
     } catch {
       /* a failing logger must not break the session */
     }

@@ -21,9 +21,8 @@ export type ActionFields = Record<string, ActionFieldValue>;
 /** Header names that carry `name=value` pairs, one header per pair (Asterisk splits on commas). */
 const VARIABLE_KEYS = new Set(["variable"]);
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- a header name may hold no control character
 const VALID_KEY = /^[^\x00-\x20\x7f:]+$/;
 /** Half of a UTF-16 surrogate pair without its other half: it has no UTF-8 form (it would be sent as U+FFFD). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -135,7 +134,7 @@ export function encodeHeaders(headers: HeaderList, action?: string): Buffer {
 export function encodeAction(action: string, fields: ActionFields, actionId?: string): Buffer {
   const name = scalar("Action", action, undefined);
   if (!name) throw invalid(undefined, "the action name is empty");
-  if (!/^[A-Za-z0-9_\-]+$/.test(name)) throw invalid(undefined, `action name ${JSON.stringify(name)} is not a valid AMI action name`);
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw invalid(undefined, `action name ${JSON.stringify(name)} is not a valid AMI action name`);
   const headers: HeaderList = [["Action", name]];
   for (const h of toHeaders(fields, name)) {
     const lower = h[0].toLowerCase();

@@ -246,7 +246,7 @@ export function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
 }
 
 function looksLikeHeader(line: string): boolean {
-  return /^[A-Za-z0-9_\-]+:( |$)/.test(line);
+  return /^[A-Za-z0-9_-]+:( |$)/.test(line);
 }
 
 /** The event name of a frame (`Event: X` as its first line), without decoding the rest. */

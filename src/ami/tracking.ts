@@ -26,12 +26,12 @@ export type QueueTracking = Tracking<QueueTracker>;
 interface Wiring<T> {
   tracker: T;
   events: readonly string[];
-  apply(event: AmiMessage): void;
+  apply: (event: AmiMessage) => void;
   /** Reads the lists and seeds the tracker. */
-  load(): Promise<void>;
+  load: () => Promise<void>;
   /** The session dropped: events may be missed until the next seed. */
-  markGap?(): void;
-  onError?(err: Error): void;
+  markGap?: () => void;
+  onError?: (err: Error) => void;
 }
 
 function wire<T>(client: AmiClient, w: Wiring<T>): Tracking<T> {

@@ -51,3 +51,14 @@ function constructorName(v: object): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * A value a caller handed over, as the text `String()` makes of it: a string as it is, a number or
+ * a boolean written out, an array's items joined by commas, an object by its own `toString` (a
+ * plain object's "[object Object]"). Used where a message's header is read before the encoder
+ * checks it: the encoder refuses what is not a string, number or boolean (or a list of them), so
+ * an object's text never reaches Asterisk.
+ */
+export function textOf(value: unknown): string {
+  return String(value);
+}

@@ -1,5 +1,5 @@
 import type { ActionFields, ActionResult, AgiResult, AmiMessage, HeaderObject } from "../ami";
-import { describeValue, isPlainObject } from "../ami/values";
+import { describeValue, isPlainObject, textOf } from "../ami/values";
 
 /**
  * What the "ami action" node sends and what it puts on the message, as pure functions: the
@@ -89,7 +89,7 @@ export function buildRequest(opts: {
     action = String(opts.nodeAction ?? "").trim();
     if (action.length === 0) throw new InputError("no action is configured in the node");
     // A node set up for Originate must never be turned into another action by a message.
-    if (opts.merge !== "none" && payloadAction !== undefined && String(payloadAction).trim().toLowerCase() !== action.toLowerCase()) {
+    if (opts.merge !== "none" && payloadAction !== undefined && textOf(payloadAction).trim().toLowerCase() !== action.toLowerCase()) {
       throw new InputError(
         `msg.payload.Action ${JSON.stringify(payloadAction)} differs from this node's action ${JSON.stringify(action)}; set the node to take the action from the message to allow that`,
       );

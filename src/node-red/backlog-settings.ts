@@ -24,14 +24,14 @@ export interface BacklogSettings {
   events?: number;
 }
 
-const blank = (v: unknown): boolean => v === undefined || v === null || String(v).trim() === "";
+const blank = (v: string | number | undefined): boolean => v === undefined || v === null || String(v).trim() === "";
 
 /**
  * `backlogSize`: MB (blank: 64; bounded to 0.1-1024). `backlog`: events (blank: no bound in events;
  * a flow saved by an earlier version, whose backlog was a number of events, keeps it). Values that
  * are not numbers fall back to the defaults (the dialog does not let them through).
  */
-export function backlogSettings(def: { backlogSize?: unknown; backlog?: unknown }): BacklogSettings {
+export function backlogSettings(def: { backlogSize?: string | number; backlog?: string | number }): BacklogSettings {
   const size = Number(def.backlogSize);
   const mb = blank(def.backlogSize) || !Number.isFinite(size) || size <= 0 ? DEFAULT_BACKLOG_MB : Math.min(MAX_BACKLOG_MB, Math.max(MIN_BACKLOG_MB, size));
   const out: BacklogSettings = { bytes: Math.round(mb * MB) };

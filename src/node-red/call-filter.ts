@@ -93,7 +93,7 @@ export function compileCallFilter(spec: CallFilterSpec): CallFilter {
  * shared by every node on a connection, so a node with its own rules recomputes the direction
  * from the call (callDirection) rather than changing the shared tracker.
  */
-function directionRule(contexts: unknown, trunks: unknown, digits: unknown): (call: Call) => Direction {
+function directionRule(contexts: string | undefined, trunks: string | undefined, digits: string | number | undefined): (call: Call) => Direction {
   const pattern = String(contexts ?? "").trim();
   const trunkPattern = String(trunks ?? "").trim();
   const rawDigits = String(digits ?? "").trim();

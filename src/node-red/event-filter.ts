@@ -86,7 +86,7 @@ export function compileConditions(conditions: readonly FieldCondition[] | undefi
         break;
       }
       default:
-        throw new FilterError(`unknown operator ${JSON.stringify((c as FieldCondition).op)} for header ${field}`);
+        throw new FilterError(`unknown operator ${JSON.stringify(c.op)} for header ${field}`);
     }
   }
   if (tests.length === 0) return undefined;

@@ -33,7 +33,6 @@ export interface Node<Creds = Record<string, string>> {
   credentials: Creds;
   on(event: "input", handler: (msg: NodeMessage, send: SendFunction, done: DoneFunction) => void | Promise<void>): void;
   on(event: "close", handler: (removed: boolean, done: () => void) => void): void;
-  on(event: string, handler: (...args: any[]) => void): void;
   send(msg: NodeMessage | null | Array<NodeMessage | null>): void;
   status(status: NodeStatus | string): void;
   log(msg: unknown): void;
@@ -59,7 +58,8 @@ export interface NodeAPI {
   nodes: {
     createNode(node: object, def: NodeDef): void;
     getNode(id: string): Node | null;
-    registerType(type: string, ctor: (this: any, def: any) => void, opts?: { credentials?: Record<string, { type: "text" | "password" }>; settings?: Record<string, { value: unknown; exportable?: boolean }> }): void;
+    /** Node-RED calls `ctor` with the new node as `this` and the node's settings from the flow as `def`. */
+    registerType<N extends Node, D extends NodeDef>(type: string, ctor: (this: N, def: D) => void, opts?: { credentials?: Record<string, { type: "text" | "password" }>; settings?: Record<string, { value: unknown; exportable?: boolean }> }): void;
   };
   util: {
     evaluateNodeProperty(value: unknown, type: string, node: Node, msg: NodeMessage, callback: (err: Error | null, result: unknown) => void): void;

@@ -35,7 +35,7 @@ export const DEFAULTS = {
 } as const;
 
 /** A number of seconds from an editor field; blank or invalid gives the default. */
-function secondsField(value: unknown, fallback: number, min: number): number {
+function secondsField(value: string | number | undefined, fallback: number, min: number): number {
   if (value === undefined || value === null || String(value).trim() === "") return fallback;
   const n = Number(value);
   return Number.isFinite(n) && n >= min ? n : fallback;

@@ -117,7 +117,7 @@ export class SharedFeed<T extends Tracking, U> {
 
   private warn(err: Error): void {
     // One node says it; every node would say the same.
-    const first = this.users.values().next().value as FeedUser<U> | undefined;
+    const first = this.users.values().next().value;
     if (first) guard(() => first.warn?.(err));
   }
 
