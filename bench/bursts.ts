@@ -63,7 +63,10 @@ async function runClient(port: number, raw: boolean): Promise<void> {
       socket.write(`Action: Login\r\nUsername: ${ADMIN.username}\r\nSecret: ${ADMIN.secret}\r\n\r\n`);
     });
     received = 0;
-    close = async () => socket.destroy();
+    close = () => {
+      socket.destroy();
+      return Promise.resolve();
+    };
   } else {
     const { AmiClient } = await import("../src/ami/client");
     const client = new AmiClient({ host: "127.0.0.1", port, ...ADMIN, keepaliveInterval: 0, reconnect: false });
@@ -76,25 +79,27 @@ async function runClient(port: number, raw: boolean): Promise<void> {
     close = () => client.close();
   }
   process.send?.({ ready: true });
-  process.on("message", async (m: { cmd: string; seconds: number }) => {
-    if (m.cmd === "warm") {
-      // A fresh process: what V8 compiles the first time would count against the baseline.
-      received = 0;
-      process.send?.({ flood: 20_000 });
-      while (received < 20_000) await new Promise((r) => setTimeout(r, 20));
-      process.send?.({ warmed: true });
-    } else if (m.cmd === "steady") {
-      received = 0;
-      const events = STEADY_RATE * m.seconds;
-      const cpu = await cpuPercent(async () => {
-        process.send?.({ flood: events, perSecond: STEADY_RATE });
-        while (received < events) await new Promise((r) => setTimeout(r, 20));
-      });
-      process.send?.({ cpu, received });
-    } else if (m.cmd === "stop") {
-      await close();
-      process.exit(0);
-    }
+  process.on("message", (m: { cmd: string; seconds: number }) => {
+    void (async () => {
+      if (m.cmd === "warm") {
+        // A fresh process: what V8 compiles the first time would count against the baseline.
+        received = 0;
+        process.send?.({ flood: 20_000 });
+        while (received < 20_000) await new Promise((r) => setTimeout(r, 20));
+        process.send?.({ warmed: true });
+      } else if (m.cmd === "steady") {
+        received = 0;
+        const events = STEADY_RATE * m.seconds;
+        const cpu = await cpuPercent(async () => {
+          process.send?.({ flood: events, perSecond: STEADY_RATE });
+          while (received < events) await new Promise((r) => setTimeout(r, 20));
+        });
+        process.send?.({ cpu, received });
+      } else if (m.cmd === "stop") {
+        await close();
+        process.exit(0);
+      }
+    })();
   });
 }
 
@@ -158,15 +163,17 @@ async function runNodeRed(port: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
   process.send?.({ ready: true });
 
-  process.on("message", async (m: { cmd: string; events?: number; seconds?: number }) => {
-    if (m.cmd === "burst") process.send?.(await burst(m.events ?? 0));
-    else if (m.cmd === "floor") process.send?.(await floor(m.seconds ?? STEADY_SECONDS));
-    else if (m.cmd === "steady") process.send?.(await steady(m.seconds ?? STEADY_SECONDS));
-    else if (m.cmd === "stop") {
-      await RED.stop();
-      fs.rmSync(userDir, { recursive: true, force: true });
-      process.exit(0);
-    }
+  process.on("message", (m: { cmd: string; events?: number; seconds?: number }) => {
+    void (async () => {
+      if (m.cmd === "burst") process.send?.(await burst(m.events ?? 0));
+      else if (m.cmd === "floor") process.send?.(await floor(m.seconds ?? STEADY_SECONDS));
+      else if (m.cmd === "steady") process.send?.(await steady(m.seconds ?? STEADY_SECONDS));
+      else if (m.cmd === "stop") {
+        await RED.stop();
+        fs.rmSync(userDir, { recursive: true, force: true });
+        process.exit(0);
+      }
+    })();
   });
 
   async function burst(events: number): Promise<Record<string, unknown>> {
@@ -226,7 +233,10 @@ async function runNodeRed(port: number): Promise<void> {
         const b = backlog();
         const lost = client.stats.reconnects > base.reconnects;
         if (tally.delivered + (b.dropped - base.dropped) >= events || (lost && b.queued === 0)) return void (clearInterval(poll), resolve());
-        if (got + tally.delivered !== seen) (seen = got + tally.delivered), (quietSince = performance.now());
+        if (got + tally.delivered !== seen) {
+          seen = got + tally.delivered;
+          quietSince = performance.now();
+        }
         else if (performance.now() - quietSince > 15_000) return void (clearInterval(poll), resolve());
       }, 5);
     });

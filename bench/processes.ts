@@ -36,16 +36,18 @@ export async function runPbx(): Promise<void> {
   const { startPbx } = await import("../simulator");
   const pbx = await startPbx({ port: 0 });
   process.send?.({ port: pbx.port });
-  process.on("message", async (m: { cmd: string; events?: number; perSecond?: number }) => {
-    if (m.cmd === "flood") {
-      const t0 = performance.now();
-      const loggedInBefore = pbx.loggedIn;
-      await pbx.flood({ events: m.events ?? 0, perSecond: m.perSecond });
-      process.send?.({ flooded: m.events, seconds: (performance.now() - t0) / 1000, loggedInBefore, loggedInAfter: pbx.loggedIn });
-    } else if (m.cmd === "close") {
-      await pbx.close();
-      process.exit(0);
-    }
+  process.on("message", (m: { cmd: string; events?: number; perSecond?: number }) => {
+    void (async () => {
+      if (m.cmd === "flood") {
+        const t0 = performance.now();
+        const loggedInBefore = pbx.loggedIn;
+        await pbx.flood({ events: m.events ?? 0, perSecond: m.perSecond });
+        process.send?.({ flooded: m.events, seconds: (performance.now() - t0) / 1000, loggedInBefore, loggedInAfter: pbx.loggedIn });
+      } else if (m.cmd === "close") {
+        await pbx.close();
+        process.exit(0);
+      }
+    })();
   });
   process.on("disconnect", () => process.exit(0));
 }

@@ -249,6 +249,7 @@ describe("AMI framer and parser", () => {
       const text = `Event: X\r\n${lines}Key: v`;
       const buf = Buffer.from(`junk${text}junk`);
       const frameEvent = new EventFrame("X", buf, 4, 4 + text.length, undefined, true);
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call below, and put back after
       const indexOf = String.prototype.indexOf;
       let read = 0;
       String.prototype.indexOf = function (this: string, search: string, from?: number): number {

@@ -127,7 +127,7 @@ describe("AMI actions in flight", () => {
       assert.ok(Date.now() - started < 2000, "rejected at the drop, not at the timeout");
       for (const r of results) {
         assert.equal(r.status, "rejected");
-        const err = (r as PromiseRejectedResult).reason as AmiError;
+        const err = r.reason as AmiError;
         assert.equal(err.code, "ERR_AMI_DISCONNECTED");
         assert.match(err.message, /may have taken effect, so it is not re-sent/);
       }
@@ -152,7 +152,7 @@ describe("AMI actions in flight", () => {
       assert.equal(err.code, "ERR_AMI_TIMEOUT");
       assert.match(err.message, /the call may yet go ahead/);
       await other; // answered once the Originate is: the session was not dropped
-      assert.ok(!states.some((s) => s.state === "reconnecting"), `states: ${states.map((s) => s.state)}`);
+      assert.ok(!states.some((s) => s.state === "reconnecting"), `states: ${states.map((s) => s.state).join(",")}`);
       assert.equal(srv.sessions.length, 1);
       await waitFor(() => pbx.pings() > pingsBefore, 2000, "the keepalive to resume after the late answer");
     });
@@ -162,7 +162,7 @@ describe("AMI actions in flight", () => {
     const frame = (fields: Fields): Buffer => Buffer.from(wire(fields)).subarray(0, -4);
     const msg = (fields: Fields): AmiMessage => {
       const bytes = frame(fields);
-      return parseFrame(bytes, 0, bytes.length) as AmiMessage;
+      return parseFrame(bytes, 0, bytes.length);
     };
     const limits = { maxQueue: 2, maxListItems: 100, maxListBytes: 1 << 20, actionTimeout: 1000 };
 

@@ -262,7 +262,7 @@ describe("AMI pending action", () => {
     /** A message as the fake server (and Asterisk 22) writes it. */
     const msg = (fields: Fields): AmiMessage => {
       const bytes = Buffer.from(wire(fields));
-      return parseFrame(bytes, 0, bytes.length - 4) as AmiMessage;
+      return parseFrame(bytes, 0, bytes.length - 4);
     };
 
     interface Made {

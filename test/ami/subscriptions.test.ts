@@ -91,7 +91,7 @@ describe("AMI subscriptions", () => {
 
   describe("on their own", () => {
     const bytes = Buffer.from(wire([["Event", "Hangup"], ["Privilege", "call,all"], ["Channel", "PJSIP/6001-00000005"], ["Cause", "17"]])).subarray(0, -4);
-    const hangup = parseFrame(bytes, 0, bytes.length) as AmiMessage;
+    const hangup = parseFrame(bytes, 0, bytes.length);
     const quiet = () => undefined;
 
     it("a selector takes a name, a list, \"*\" or a predicate; a predicate that throws says no", () => {

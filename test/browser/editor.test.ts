@@ -77,12 +77,11 @@ describe("the editor in a real browser (Chromium)", function () {
     if (!fs.existsSync(CHROMIUM)) {
       if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
       console.log(`      (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium to run the browser tests)`);
-      this.skip(); // eslint-disable-line no-invalid-this
+      this.skip();
     }
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     pbx = await startPbx({ port: 0, host: "127.0.0.1", traffic: { callsPerMinute: 120 } });
     red = await startNodeRed();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { chromium } = require("playwright-core") as typeof import("playwright-core");
     profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-chromium-"));
     context = await chromium.launchPersistentContext(profileDir, {
@@ -112,7 +111,6 @@ describe("the editor in a real browser (Chromium)", function () {
   // A failed scenario must not leave a dialog open over the next one.
   afterEach(async function () {
     if (!page) return;
-    // eslint-disable-next-line no-invalid-this
     const test = this.currentTest;
     if (test?.state === "failed") {
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, `failed-${test.title.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}.png`) }).catch(() => undefined);
@@ -135,7 +133,7 @@ describe("the editor in a real browser (Chromium)", function () {
   async function openEditor(): Promise<void> {
     await page.goto(red!.url);
     await page.waitForFunction(() => {
-      const w = window as any;
+      const w = window;
       return w.RED && w.RED.nodes && document.querySelector(".red-ui-palette-node") && !document.querySelector("#red-ui-loading-progress:not([style*='none'])");
     }, undefined, { timeout: 30_000 });
     await page.waitForTimeout(300);
@@ -149,7 +147,7 @@ describe("the editor in a real browser (Chromium)", function () {
   async function dragOntoCanvas(type: string, x: number, y: number): Promise<string> {
     const before = await page.evaluate((t) => {
       const ids: string[] = [];
-      (window as any).RED.nodes.eachNode((n: any) => n.type === t && ids.push(n.id));
+      window.RED.nodes.eachNode((n: any) => n.type === t && ids.push(n.id));
       return ids;
     }, type);
     const palette = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
@@ -164,7 +162,7 @@ describe("the editor in a real browser (Chromium)", function () {
     const id = await page.waitForFunction(
       ({ t, known }) => {
         let found = "";
-        (window as any).RED.nodes.eachNode((n: any) => {
+        window.RED.nodes.eachNode((n: any) => {
           if (n.type === t && !known.includes(n.id)) found = n.id;
         });
         return found;
@@ -172,7 +170,7 @@ describe("the editor in a real browser (Chromium)", function () {
       { t: type, known: before },
       { timeout: 5000 },
     );
-    return (await id.jsonValue()) as string;
+    return await id.jsonValue();
   }
 
   async function openNode(id: string): Promise<void> {
@@ -217,7 +215,7 @@ describe("the editor in a real browser (Chromium)", function () {
     types = await page.evaluate(
       (ts) =>
         ts.map((type) => {
-          const def = (window as any).RED.nodes.getType(type);
+          const def = window.RED.nodes.getType(type);
           const label = typeof def.paletteLabel === "function" ? def.paletteLabel.call(def) : def.paletteLabel ?? type;
           return { type, category: def.category, icon: def.icon ?? "", paletteLabel: label };
         }),
@@ -304,7 +302,7 @@ describe("the editor in a real browser (Chromium)", function () {
     serverId = await page.locator("#node-input-server").inputValue();
     assert.ok(serverId && serverId !== "_ADD_", "the new server is selected");
     const saved = await page.evaluate((id) => {
-      const n = (window as any).RED.nodes.node(id);
+      const n = window.RED.nodes.node(id);
       return { name: n.name, host: n.host, port: n.port, authType: n.authType, events: n.events, username: n.credentials?.username };
     }, serverId);
     assert.deepEqual(saved, { name: "simulated PBX", host: "127.0.0.1", port: String(pbx!.port), authType: "md5", events: "on", username: "admin" });
@@ -314,20 +312,20 @@ describe("the editor in a real browser (Chromium)", function () {
     await names.click();
     await page.keyboard.type("Newch", { delay: 40 });
     const first = await suggestions();
-    assert.ok(first.includes("Newchannel"), `suggestions for "Newch": ${first}`);
-    assert.ok(first.every((s) => s.startsWith("Newch")), `only names starting with "Newch": ${first}`);
+    assert.ok(first.includes("Newchannel"), `suggestions for "Newch": ${first.join(",")}`);
+    assert.ok(first.every((s) => s.startsWith("Newch")), `only names starting with "Newch": ${first.join(",")}`);
     await pick("Newchannel");
     assert.equal(await names.inputValue(), "Newchannel");
     await names.press("End");
     await page.keyboard.type(", Hang", { delay: 40 });
     const second = await suggestions();
-    assert.ok(second.includes("Hangup"), `suggestions for "Hang": ${second}`);
+    assert.ok(second.includes("Hangup"), `suggestions for "Hang": ${second.join(",")}`);
     await pick("Hangup");
     assert.equal(await names.inputValue(), "Newchannel, Hangup");
     await page.locator("#node-dialog-ok").click();
     await page.waitForSelector(".red-ui-tray", { state: "detached" });
     const node = await page.evaluate((id) => {
-      const n = (window as any).RED.nodes.node(id);
+      const n = window.RED.nodes.node(id);
       return { names: n.names, server: n.server, valid: n.valid };
     }, inId);
     assert.deepEqual(node, { names: ["Newchannel", "Hangup"], server: serverId, valid: true });
@@ -343,7 +341,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await action.click();
     await page.keyboard.type("QueueSt", { delay: 40 });
     const got = await suggestions();
-    assert.ok(got.includes("QueueStatus"), `suggestions for "QueueSt": ${got}`);
+    assert.ok(got.includes("QueueStatus"), `suggestions for "QueueSt": ${got.join(",")}`);
     await pick("QueueStatus");
     assert.equal(await action.inputValue(), "QueueStatus");
 
@@ -364,7 +362,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await field.click();
     await page.keyboard.type("Ch", { delay: 40 });
     const params = await suggestions();
-    assert.ok(params.includes("Channel"), `parameters for Originate starting with "Ch": ${params}`);
+    assert.ok(params.includes("Channel"), `parameters for Originate starting with "Ch": ${params.join(",")}`);
     await shot("edit-dialog.png");
     await pick("Channel");
     assert.equal(await field.inputValue(), "Channel");
@@ -384,7 +382,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await page.locator("#node-dialog-ok").click();
     await page.waitForSelector(".red-ui-tray", { state: "detached" });
     const node = await page.evaluate((nid) => {
-      const n = (window as any).RED.nodes.node(nid);
+      const n = window.RED.nodes.node(nid);
       return { action: n.action, server: n.server, fields: n.fields, valid: n.valid };
     }, id);
     assert.deepEqual(node, { action: "QueueStatus", server: serverId, fields: [], valid: true });
@@ -422,7 +420,7 @@ describe("the editor in a real browser (Chromium)", function () {
         if (!label) continue;
         const name = text(label);
         if (r(label).height > 26) problems.push(`the label "${name}" wraps (${Math.round(r(label).height)} px high)`);
-        const first = (Array.from(row.querySelectorAll("input:not([type=hidden]), select, textarea")) as any[]).find((c) => shown(c) && !label.contains(c));
+        const first = Array.from<any>(row.querySelectorAll("input:not([type=hidden]), select, textarea")).find((c) => shown(c) && !label.contains(c));
         if (!first) continue;
         // A checkbox in a label of its own: that label's line.
         const box = first.type === "checkbox" && first.closest("label") && first.closest("label") !== label ? first.closest("label") : first;
@@ -523,7 +521,7 @@ describe("the editor in a real browser (Chromium)", function () {
     // Every other node dropped from the palette that needs a server gets the one just made.
     for (const [type, id] of dropped) {
       const needsServer = await page.evaluate((nid) => {
-        const n = (window as any).RED.nodes.node(nid);
+        const n = window.RED.nodes.node(nid);
         return n._def.defaults?.server?.type === "asterisk-ami-server" && !n.server;
       }, id);
       if (!needsServer) continue;
@@ -531,7 +529,7 @@ describe("the editor in a real browser (Chromium)", function () {
       await page.locator("#node-input-server").selectOption(serverId);
       await page.locator("#node-dialog-ok").click();
       await page.waitForSelector(".red-ui-tray", { state: "detached" });
-      const valid = await page.evaluate((nid) => (window as any).RED.nodes.node(nid).valid, id);
+      const valid = await page.evaluate((nid) => window.RED.nodes.node(nid).valid, id);
       assert.equal(valid, true, `${type} is valid with a server and its defaults`);
     }
     await deploy();
@@ -559,7 +557,7 @@ describe("the editor in a real browser (Chromium)", function () {
     assert.notEqual(shown, SECRET, "the secret field does not hold the secret");
     assert.equal(await page.locator("#node-config-input-secret").getAttribute("type"), "password");
     assert.ok(!(await page.content()).includes(SECRET), "the secret is nowhere in the page");
-    const inMemory = await page.evaluate(() => JSON.stringify((window as any).RED.nodes.createCompleteNodeSet({ credentials: true })));
+    const inMemory = await page.evaluate(() => JSON.stringify(window.RED.nodes.createCompleteNodeSet({ credentials: true })));
     assert.ok(!inMemory.includes(SECRET), "the editor never received the secret");
     while ((await page.locator(".red-ui-tray").count()) > 0) {
       await page.locator("#node-config-dialog-cancel:visible, #node-dialog-cancel:visible").first().click();
@@ -578,15 +576,15 @@ describe("the editor in a real browser (Chromium)", function () {
     await page.mouse.down();
     await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2, { steps: 12 });
     await page.mouse.up();
-    const wired = await page.evaluate(({ from, to }) => (window as any).RED.nodes.filterLinks({ source: { id: from }, target: { id: to } }).length, { from: inId, to: debugId });
+    const wired = await page.evaluate(({ from, to }) => window.RED.nodes.filterLinks({ source: { id: from }, target: { id: to } }).length, { from: inId, to: debugId });
     assert.equal(wired, 1, "ami in is wired to debug");
     await deploy();
-    await page.evaluate(() => (window as any).RED.sidebar.show("debug"));
+    await page.evaluate(() => window.RED.sidebar.show("debug"));
     await page.waitForSelector(".red-ui-debug-msg", { timeout: 20_000 });
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".red-ui-debug-msg-topic")).some((e: any) => /Newchannel|Hangup/.test(e.textContent ?? "")), undefined, { timeout: 20_000 });
     const topics = await page.$$eval(".red-ui-debug-msg-topic", (els) => els.map((e) => (e.textContent ?? "").trim()));
     // Each message's header line: "<msg.topic> : msg.payload : Object".
-    assert.ok(topics.length > 0 && topics.every((t) => /^(Newchannel|Hangup) : msg\.payload : Object$/.test(t)), `debug topics: ${topics}`);
+    assert.ok(topics.length > 0 && topics.every((t) => /^(Newchannel|Hangup) : msg\.payload : Object$/.test(t)), `debug topics: ${topics.join(",")}`);
     // Expand the newest message's payload for the screenshot.
     await page.locator(".red-ui-debug-msg .red-ui-debug-msg-object-header").last().click().catch(() => undefined);
     for (const [type, id] of dropped) {
@@ -627,14 +625,14 @@ describe("the editor in a real browser (Chromium)", function () {
     await page.keyboard.press("Escape");
     // The editor closes brackets and quotes as they are typed (and types over them): what it holds
     // is exactly the code, nothing doubled or left over.
-    const typed = await page.evaluate(() => (window as any).monaco.editor.getModels().map((m: any) => m.getValue()).find((v: string) => v.includes("Local/100@test")));
+    const typed = await page.evaluate(() => window.monaco.editor.getModels().map((m: any) => m.getValue()).find((v: string) => v.includes("Local/100@test")));
     assert.equal(typed, code, "the code editor holds the typed code");
     // Done counts the editor's error markers, which its language worker sets a while after the last
     // keystroke; a busy machine can still show those of a half-typed line ("return ms"), and the
     // node would be saved as invalid. Wait as a user does until no error is underlined, for longer
     // than the worker's delay (500 ms), so that the markers are those of the code as typed.
     await page.waitForFunction(() => {
-      const w = window as any;
+      const w = window;
       const model = w.monaco.editor.getModels().find((m: any) => m.getValue().includes("Local/100@test"));
       const underlined = w.monaco.editor.getModelMarkers({ resource: model.uri }).some((m: any) => m.severity === w.monaco.MarkerSeverity.Error);
       if (underlined) w.__amiCleanSince = undefined;
@@ -644,7 +642,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await page.locator("#node-dialog-ok").click();
     await page.waitForSelector(".red-ui-tray", { state: "detached" });
     const fn = await page.evaluate((id) => {
-      const n = (window as any).RED.nodes.node(id);
+      const n = window.RED.nodes.node(id);
       return { func: n.func, noerr: n.noerr, valid: n.valid };
     }, functionId);
     assert.deepEqual(fn, { func: code, noerr: 0, valid: true });
@@ -657,7 +655,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await action.click();
     await page.keyboard.type("Origin", { delay: 40 });
     const got = await suggestions();
-    assert.ok(got.includes("Originate"), `suggestions for "Origin": ${got}`);
+    assert.ok(got.includes("Originate"), `suggestions for "Origin": ${got.join(",")}`);
     await pick("Originate");
     assert.equal(await action.inputValue(), "Originate");
     const wait = page.locator("#node-input-waitForResult");
@@ -666,7 +664,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await page.locator("#node-dialog-ok").click();
     await page.waitForSelector(".red-ui-tray", { state: "detached" });
     const node = await page.evaluate((id) => {
-      const n = (window as any).RED.nodes.node(id);
+      const n = window.RED.nodes.node(id);
       return { action: n.action, server: n.server, waitForResult: n.waitForResult, actionSource: n.actionSource, merge: n.merge, fields: n.fields, valid: n.valid };
     }, actionId);
     assert.deepEqual(node, { action: "Originate", server: serverId, waitForResult: true, actionSource: "node", merge: "msg", fields: [], valid: true });
@@ -678,7 +676,7 @@ describe("the editor in a real browser (Chromium)", function () {
     await page.locator("#node-dialog-ok").click();
     await page.waitForSelector(".red-ui-tray", { state: "detached" });
     const debugOutput = await page.evaluate((id) => {
-      const n = (window as any).RED.nodes.node(id);
+      const n = window.RED.nodes.node(id);
       return { active: n.active, complete: n.complete, targetType: n.targetType, tosidebar: n.tosidebar };
     }, debugId);
     assert.deepEqual(debugOutput, { active: true, complete: "payload", targetType: "msg", tosidebar: true }, "the debug node shows msg.payload in the sidebar");
@@ -696,7 +694,7 @@ describe("the editor in a real browser (Chromium)", function () {
       await page.mouse.down();
       await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2, { steps: 12 });
       await page.mouse.up();
-      const wired = await page.evaluate(({ f, t }) => (window as any).RED.nodes.filterLinks({ source: { id: f }, target: { id: t } }).length, { f: from, t: to });
+      const wired = await page.evaluate(({ f, t }) => window.RED.nodes.filterLinks({ source: { id: f }, target: { id: t } }).length, { f: from, t: to });
       assert.equal(wired, 1, `${from} is wired to ${to}`);
     }
     await deploy();
@@ -757,7 +755,7 @@ describe("the editor in a real browser (Chromium)", function () {
     );
     // The response in the sidebar is this call's: it carries the ActionID the node sent.
     const actionIdSent = headers.ActionID;
-    assert.ok(rows.includes(`ActionID: "${actionIdSent}"`), `ActionID ${actionIdSent} in ${JSON.stringify(rows)}`);
+    assert.ok(rows.includes(`ActionID: "${String(actionIdSent)}"`), `ActionID ${String(actionIdSent)} in ${JSON.stringify(rows)}`);
 
     await page.locator("#red-ui-workspace-chart").click({ position: { x: 700, y: 40 } });
     await page.waitForTimeout(300);
@@ -783,7 +781,7 @@ describe("the editor in a real browser (Chromium)", function () {
       }
       await label(name).click();
       await page.locator("#red-ui-clipboard-dialog-import-opt-new").click();
-      const known = await page.evaluate(() => (window as any).RED.nodes.getWorkspaceOrder().slice());
+      const known = await page.evaluate(() => window.RED.nodes.getWorkspaceOrder().slice());
       await page.locator("#red-ui-clipboard-dialog-ok").click();
       // An id clash (the examples share their config node) asks what to do: keep the existing one.
       // The examples share their config node's id: from the second one on, Node-RED says that
@@ -794,10 +792,10 @@ describe("the editor in a real browser (Chromium)", function () {
       const chart = (await page.locator("#red-ui-workspace-chart").boundingBox())!;
       await page.mouse.move(chart.x + 120, chart.y + 100, { steps: 5 });
       await page.mouse.click(chart.x + 120, chart.y + 100);
-      const tab = await page.waitForFunction((k) => (window as any).RED.nodes.getWorkspaceOrder().find((w: string) => !k.includes(w)), known, { timeout: 5000 });
+      const tab = await page.waitForFunction((k) => window.RED.nodes.getWorkspaceOrder().find((w: string) => !k.includes(w)), known, { timeout: 5000 });
       const tabId = (await tab.jsonValue()) as string;
       const imported = await page.evaluate((z) => {
-        const RED = (window as any).RED;
+        const RED = window.RED;
         return RED.nodes.filterNodes({ z }).map((n: any) => ({ type: n.type, orig: n._orig?.type, valid: n.valid !== false }));
       }, tabId);
       const expected = (JSON.parse(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as Array<{ type: string; x?: number }>).filter((n) => typeof n.x === "number"); // config nodes have no position
@@ -808,14 +806,14 @@ describe("the editor in a real browser (Chromium)", function () {
       assert.deepEqual(invalid, [], `${name}: invalid nodes`);
       await deploy();
       const notes = await page.locator(".red-ui-notification").allInnerTexts();
-      assert.ok(!notes.some((n) => /missing|unknown/i.test(n)), `${name}: notifications ${notes}`);
+      assert.ok(!notes.some((n) => /missing|unknown/i.test(n)), `${name}: notifications ${notes.join(",")}`);
       const deployed = JSON.parse((await httpRequest(red!.port, "GET", "/flows")).body) as Array<{ z?: string; type: string }>;
       assert.equal(deployed.filter((n) => n.z === tabId).length, expected.length, `${name}: deployed in ${tabId}: ${JSON.stringify(deployed.map((n) => [n.type, n.z]))}`);
       assert.doesNotMatch(red!.output(), /Waiting for missing types/);
       // Each comment as the info sidebar shows it when selected: its name a one-line heading,
       // nothing in its text running past the sidebar's edge (a long unbroken word is cut there).
       await page.evaluate(() => window.RED.sidebar.show("info"));
-      const comments = await page.evaluate((z) => (window as any).RED.nodes.filterNodes({ z, type: "comment" }).map((n: any) => ({ id: n.id, name: n.name })), tabId);
+      const comments = await page.evaluate((z) => window.RED.nodes.filterNodes({ z, type: "comment" }).map((n: any) => ({ id: n.id, name: n.name })), tabId);
       for (const c of comments as Array<{ id: string; name: string }>) {
         await page.evaluate((id) => window.RED.view.select(id), c.id);
         const info = page.locator(".red-ui-sidebar-info .red-ui-help");

@@ -82,7 +82,7 @@ async function row(board: Wallboard, table: string, texts: string[], absent = fa
   const ok = await board
     .page!.waitForFunction(
       ([sel, t, gone]) => {
-        const rows = Array.from(document.querySelectorAll(`${sel} tr`)) as any[];
+        const rows = Array.from<any>(document.querySelectorAll(`${sel} tr`));
         const found = rows.some((r) => t.every((x: string) => r.textContent.includes(x)));
         return gone ? !found : found;
       },
@@ -117,13 +117,12 @@ describe("the queue wallboards in a real browser (Chromium)", function () {
     if (!fs.existsSync(CHROMIUM)) {
       if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
       console.log(`      (skipped: no Chromium at ${CHROMIUM})`);
-      this.skip(); // eslint-disable-line no-invalid-this
+      this.skip();
     }
     pbx = await startPbx({ port: 0, host: "127.0.0.1", callCentre: { traffic: false } });
     red = await startNodeRed();
     flow = wallboardFlows(pbx.port);
     await deploy(red, flow);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { chromium } = require("playwright-core") as typeof import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     for (const board of BOARDS) {
@@ -233,9 +232,9 @@ describe("the queue wallboards in a real browser (Chromium)", function () {
   });
 
   it("screenshots of both pages in a busy moment (only with AMI_WALLBOARD_SCREENSHOTS=<dir>)", async function () {
-    if (!SHOTS) this.skip(); // eslint-disable-line no-invalid-this
+    if (!SHOTS) this.skip();
     await busyMoment();
-    const dir = path.resolve(ROOT, SHOTS!);
+    const dir = path.resolve(ROOT, SHOTS);
     fs.mkdirSync(dir, { recursive: true });
     for (const board of BOARDS) {
       await shows(board, "sales", "waiting", "3");

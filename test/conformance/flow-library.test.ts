@@ -18,7 +18,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
 /** Types registered by the files package.json lists, read from the editor files (registerType). */
 function registeredTypes(): string[] {
   const types = new Set<string>(Object.keys(pkg["node-red"].nodes));
-  for (const file of Object.values(pkg["node-red"].nodes) as string[]) {
+  for (const file of Object.values<string>(pkg["node-red"].nodes)) {
     const html = path.join(ROOT, file.replace(/\.js$/, ".html"));
     for (const m of fs.readFileSync(html, "utf8").matchAll(/RED\.nodes\.registerType\(\s*["']([^"']+)["']/g)) types.add(m[1]);
   }
@@ -33,7 +33,7 @@ describe("flow library conformance (N01 offline): our node types", () => {
   const types = registeredTypes();
 
   it("are the package's registered types, each with our prefix", () => {
-    assert.ok(types.length >= 3, `types: ${types}`);
+    assert.ok(types.length >= 3, `types: ${types.join(",")}`);
     for (const t of types) assert.match(t, /^asterisk-ami-[a-z-]+$/, t);
   });
 

@@ -13,7 +13,6 @@ import { ADMIN, Msg, NODES_DIR, TAB as tab, amiCalls, amiIn, amiNodes, calls, ca
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
 // The same module instance the loaded nodes use (nodes/node-red/tracking-feed.js).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { feedsOf } = require(path.join(NODES_DIR, "node-red", "tracking-feed.js"));
 
 const nodes = withCatalogs(amiNodes);

@@ -11,7 +11,6 @@ import { ADMIN, Msg, NODES_DIR, TAB as tab, amiNodes, amiPresence, collect, conn
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { feedsOf } = require(path.join(NODES_DIR, "node-red", "tracking-feed.js"));
 const nodes = withCatalogs(amiNodes);
 

@@ -14,9 +14,7 @@ import { ADMIN, Msg, NODES_DIR, TAB as tab, amiIn, amiNodes, collect, connection
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const queuesNode = require(path.join(NODES_DIR, "asterisk-ami-queues.js"));
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { feedsOf } = require(path.join(NODES_DIR, "node-red", "tracking-feed.js"));
 const nodes = withCatalogs([...amiNodes, queuesNode]);
 

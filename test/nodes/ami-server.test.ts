@@ -144,7 +144,6 @@ describe("asterisk-ami-server config node", function () {
       amiAction("act", "s1", {}, ["out"]),
       sink("out"),
     ];
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const tlsNode = require(path.join(path.dirname(require.resolve("@node-red/nodes/package.json")), "core", "network", "05-tls.js"));
     await helper.load([tlsNode, ...amiNodes], flow, { s1: ADMIN, s2: ADMIN });
     await waitConnected("s1");

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { textOf } from "../../src/ami/values";
 import { ROOT, runEditorScripts } from "./harness";
 
 /**
@@ -11,9 +12,7 @@ import { ROOT, runEditorScripts } from "./harness";
  * oneditsave stores.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { JSDOM } = require("jsdom");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const catalog = require(path.join(ROOT, "nodes", "node-red", "catalog.js")).loadCatalog();
 
 type Any = any; // the editor API is untyped JavaScript
@@ -23,7 +22,7 @@ function translator(type: string): (key: string, params?: Record<string, unknown
   return (key, params = {}) => {
     const text = key.split(".").reduce((o: Any, k) => (o && typeof o === "object" ? o[k] : undefined), messages);
     if (typeof text !== "string") throw new Error(`missing catalog key ${key}`);
-    return text.replace(/__(\w+)__/g, (_m, p) => String(params[p] ?? ""));
+    return text.replace(/__(\w+)__/g, (_m, p) => textOf(params[p] ?? ""));
   };
 }
 
@@ -40,7 +39,6 @@ function openEditor(type: string, values: Record<string, unknown>): Editor {
   const html = fs.readFileSync(path.join(ROOT, "nodes", `${type}.html`), "utf8");
   const dom = new JSDOM("<!DOCTYPE html><html><body><form id=dialog-form></form></body></html>", { runScripts: "outside-only" });
   const window = dom.window;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const $ = require("jquery")(window);
   window.$ = window.jQuery = $;
 

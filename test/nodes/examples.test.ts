@@ -18,7 +18,6 @@ import { ADMIN, Msg, ROOT, amiNodes, collect, helper, sleep, waitConnected, wait
  */
 
 // aedes is an ES module; Node.js 20.19+ and 22.12+ require() it.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Aedes } = require("aedes");
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
@@ -361,7 +360,6 @@ describe("example flows", function () {
 
   /** Example 05 for `extension` on real SIP calls: the pop-ups a browser got. */
   async function popupsFor(capture: string, extension = "6001"): Promise<Msg[]> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const WebSocket = require("ws");
     const received: Msg[] = [];
     let ws: { close(): void } | undefined;
@@ -894,7 +892,6 @@ describe("example flows", function () {
     assert.match(page.body, /<title>Queue wallboard<\/title>/);
     // No CDN: nothing loaded from another host (many PBX networks have no internet).
     assert.doesNotMatch(page.body, /(src|href)\s*=\s*["']?(https?:)?\/\/|@import|url\(/i);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const WebSocket = require("ws");
     const socket = new WebSocket(helper.url().replace(/^http/, "ws") + "/ws/queue-wallboard");
     const received: Board[] = [];

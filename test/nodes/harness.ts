@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { textOf } from "../../src/ami/values";
 
 /**
  * Shared pieces of the flow tests: the test helper bound to the installed Node-RED, the compiled
@@ -7,7 +8,6 @@ import * as path from "node:path";
  * utilities that fail with a message instead of hanging.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 export const helper = require("node-red-node-test-helper");
 helper.init(require.resolve("node-red"));
 
@@ -162,7 +162,7 @@ export function withCatalogs(modules: unknown[]): unknown[] {
   const t = (key: string, params: Record<string, unknown> = {}): string => {
     for (const catalog of catalogs) {
       const text = key.split(".").reduce((o: any, k) => (o && typeof o === "object" ? o[k] : undefined), catalog);
-      if (typeof text === "string") return text.replace(/__(\w+)__/g, (_m, p) => String(params[p] ?? ""));
+      if (typeof text === "string") return text.replace(/__(\w+)__/g, (_m, p) => textOf(params[p] ?? ""));
     }
     return key;
   };
@@ -188,7 +188,6 @@ export function runEditorScripts(window: any, html: string): void {
  * dialogs built from plain inputs and checkboxes (test/nodes/editor.test.ts stubs the widgets).
  */
 export function openDialog(type: string, values: Record<string, unknown>): { $: any; def: any; node: any; save(): void } {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { JSDOM } = require("jsdom");
   const html = fs.readFileSync(path.join(NODES_DIR, `${type}.html`), "utf8");
   const messages = JSON.parse(fs.readFileSync(path.join(NODES_DIR, "locales", "en-US", `${type}.json`), "utf8"));
@@ -199,7 +198,6 @@ export function openDialog(type: string, values: Record<string, unknown>): { $: 
   };
   const dom = new JSDOM("<!DOCTYPE html><html><body><form id=dialog-form></form></body></html>", { runScripts: "outside-only" });
   const window = dom.window;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const $ = require("jquery")(window);
   window.$ = window.jQuery = $;
   // Node-RED's autoComplete widget: the stand-in keeps the search function on the element.

@@ -73,7 +73,6 @@ describe("package for Node-RED", () => {
     try {
       fs.mkdirSync(path.join(userDir, "node_modules"));
       fs.symlinkSync(ROOT, path.join(userDir, "node_modules", pkg.name), "dir");
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const scanner = require("@node-red/registry/lib/localfilesystem");
       scanner.init({ userDir });
       const mod = scanner.getModuleFiles(pkg.name)[pkg.name];

@@ -41,7 +41,7 @@ function login(port: number): Promise<string> {
       { host: "127.0.0.1", port, path: "/auth/token", method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" } },
       (res) => {
         let body = "";
-        res.on("data", (d: Buffer) => (body += d));
+        res.on("data", (d: Buffer) => (body += d.toString()));
         res.on("end", () => resolve(JSON.parse(body).access_token));
       },
     );

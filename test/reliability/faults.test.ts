@@ -426,7 +426,7 @@ describe("reliability: fault scenarios through the nodes", function () {
       forgetHarnessRecords();
       const heapEnd = await heapAfterGc();
       assert.ok(full, "the live heap was measured when the storm had been read");
-      const f = full!;
+      const f = full;
       const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
       console.log(
         `      (storm of ${events} into a 2 ms/message flow: ${delivered - delivered0} delivered, ${s.dropped} dropped and counted, peak queued ${s.peakQueued}; ` +
@@ -479,12 +479,12 @@ describe("reliability: fault scenarios through the nodes", function () {
     for (const [what, chunk] of cases) {
       await waitConnected("s1");
       const client = connectionOf("s1").amiClient;
-      const framer = (client as any).framer;
+      const framer = client.framer;
       const before = client.stats.reconnects;
       const errorsBefore = logged("error", "s1").length;
       let peakBuffered = 0;
       // After each chunk the client read (its own data listener runs first): what the framer holds.
-      const sock = (client as any).socket;
+      const sock = client.socket;
       const sample = (): void => {
         peakBuffered = Math.max(peakBuffered, framer.bufferedBytes);
       };

@@ -9,21 +9,23 @@ type Command = { cmd: "flood"; events: number; writeTimeoutMs?: number } | { cmd
 async function main(): Promise<void> {
   const pbx = await startPbx({ port: 0, timeScale: 0.05 });
   process.send?.({ port: pbx.port });
-  process.on("message", async (m: Command) => {
-    if (m.cmd === "flood") {
-      const before = pbx.loggedIn;
-      const t0 = Date.now();
-      await pbx.flood({ events: m.events, writeTimeoutMs: m.writeTimeoutMs });
-      process.send?.({ flooded: m.events, ms: Date.now() - t0, loggedInBefore: before, loggedInAfter: pbx.loggedIn });
-    } else if (m.cmd === "emit") {
-      pbx.emitEvent(m.fields);
-      process.send?.({ emitted: true });
-    } else if (m.cmd === "status") {
-      process.send?.({ sessions: pbx.sessions, loggedIn: pbx.loggedIn, logins: pbx.actions.filter((a) => a.action.get("Action") === "Login").length });
-    } else if (m.cmd === "close") {
-      await pbx.close();
-      process.exit(0);
-    }
+  process.on("message", (m: Command) => {
+    void (async () => {
+      if (m.cmd === "flood") {
+        const before = pbx.loggedIn;
+        const t0 = Date.now();
+        await pbx.flood({ events: m.events, writeTimeoutMs: m.writeTimeoutMs });
+        process.send?.({ flooded: m.events, ms: Date.now() - t0, loggedInBefore: before, loggedInAfter: pbx.loggedIn });
+      } else if (m.cmd === "emit") {
+        pbx.emitEvent(m.fields);
+        process.send?.({ emitted: true });
+      } else if (m.cmd === "status") {
+        process.send?.({ sessions: pbx.sessions, loggedIn: pbx.loggedIn, logins: pbx.actions.filter((a) => a.action.get("Action") === "Login").length });
+      } else if (m.cmd === "close") {
+        await pbx.close();
+        process.exit(0);
+      }
+    })();
   });
   process.on("disconnect", () => process.exit(0));
 }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { inspect } from "node:util";
+import { textOf } from "../../src/ami/values";
 import { ROOT, helper, inNode, actionNode, serverNode } from "../nodes/harness";
 
 /**
@@ -24,7 +25,7 @@ for (const f of fs.readdirSync(path.join(ROOT, "nodes", "locales", "en-US")).fil
 export function translate(key: string, params?: Record<string, unknown>): string {
   const text = key.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), catalog);
   if (typeof text !== "string") return key;
-  return text.replace(/__(\w+)__/g, (_m, p: string) => String(params?.[p] ?? ""));
+  return text.replace(/__(\w+)__/g, (_m, p: string) => textOf(params?.[p] ?? ""));
 }
 type NodeModule = (red: any) => unknown;
 const withCatalog = (mod: NodeModule): NodeModule => (red: any) => {

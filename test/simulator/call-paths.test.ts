@@ -282,7 +282,7 @@ describe("simulated PBX: background traffic", function () {
     try {
       const phoneRang = (): boolean => lab.changes.some((c) => c.presence.state === "ringing" && /^(600\d@test|Custom:600\d)$/.test(c.presence.id));
       const mixed = (): boolean => endedCalls().length >= 8 && dispositions().size >= 3 && directions().has("inbound") && directions().has("internal") && phoneRang();
-      const seen = (): string => `${endedCalls().length} ended, dispositions ${[...dispositions()]}, directions ${[...directions()]}, a phone rang: ${phoneRang()}`;
+      const seen = (): string => `${endedCalls().length} ended, dispositions ${[...dispositions()].join(",")}, directions ${[...directions()].join(",")}, a phone rang: ${phoneRang()}`;
       await waitFor(mixed, 20000, "a mix of calls").catch((e: Error) => {
         throw new Error(`${e.message}; saw ${seen()}`);
       });

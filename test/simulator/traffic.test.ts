@@ -25,7 +25,7 @@ describe("simulated PBX: seeded background traffic", function () {
     assert.ok(draws.every((x) => x >= 0 && x < 1));
     const tenths = new Array<number>(10).fill(0);
     for (const x of draws) tenths[Math.floor(x * 10)]++;
-    assert.ok(tenths.every((n) => n > 850 && n < 1150), `draws per tenth: ${tenths}`);
+    assert.ok(tenths.every((n) => n > 850 && n < 1150), `draws per tenth: ${tenths.join(",")}`);
   });
 
   it("a seeded deck of 20 calls carries the whole mix", () => {

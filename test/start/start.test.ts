@@ -6,7 +6,6 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 // ws comes with Node-RED (a dev dependency); Node 20 has no WebSocket client of its own.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const WebSocket = require("ws") as new (url: string) => {
   on(event: "open" | "message" | "error", fn: (data: Buffer) => void): void;
   send(text: string): void;
@@ -68,7 +67,7 @@ describe("npm start", function () {
     const settings = await new Promise<Record<string, any>>((resolve, reject) => {
       http.get({ host: "127.0.0.1", port: uiPort, path: "/settings" }, (res) => {
         let body = "";
-        res.on("data", (d: Buffer) => (body += d));
+        res.on("data", (d: Buffer) => (body += d.toString()));
         res.on("end", () => resolve(JSON.parse(body)));
       }).on("error", reject);
     });
@@ -109,7 +108,7 @@ describe("npm start", function () {
     const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       http.get({ host: "127.0.0.1", port: uiPort, path: "/queue-wallboard" }, (res) => {
         let body = "";
-        res.on("data", (d: Buffer) => (body += d));
+        res.on("data", (d: Buffer) => (body += d.toString()));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
       }).on("error", reject);
     });
@@ -178,7 +177,7 @@ describe("npm start", function () {
       }
       const said = /port 5038 is taken, so the simulated PBX took port (\d+)\. If an Asterisk listens on 5038, npm start can use it instead: AMI_HOST=127\.0\.0\.1 AMI_PORT=5038/.exec(fallback.output());
       assert.ok(said, fallback.output());
-      assert.match(fallback.output(), new RegExp(`simulated PBX listening on 127\\.0\\.0\\.1:${said![1]} `));
+      assert.match(fallback.output(), new RegExp(`simulated PBX listening on 127\\.0\\.0\\.1:${said[1]} `));
       assert.match(fallback.output(), /demo flow deployed/);
       child!.kill("SIGINT");
       assert.equal(await fallback.done, 0, fallback.output());
