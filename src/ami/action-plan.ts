@@ -98,9 +98,17 @@ function agiPlan(action: string, fields: ActionFields, id: string, taken: (comma
   return { commandId, sendFields, channel: fieldText(fields, "Channel"), command: fieldText(fields, "Command") };
 }
 
+/**
+ * A field's value as Asterisk reads it (any case of its name): an array is sent as repeated
+ * headers (see the encoder) and Asterisk takes the first of them, so the first element.
+ */
 function fieldValue(fields: ActionFields, name: string): unknown {
   const lower = name.toLowerCase();
-  for (const key of Object.keys(fields)) if (key.toLowerCase() === lower) return fields[key];
+  for (const key of Object.keys(fields)) {
+    if (key.toLowerCase() !== lower) continue;
+    const value: unknown = fields[key];
+    return Array.isArray(value) ? (value as unknown[])[0] : value;
+  }
   return undefined;
 }
 

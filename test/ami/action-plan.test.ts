@@ -59,6 +59,13 @@ describe("AMI action plan", () => {
       assert.equal(plan("Originate", { Channel: "PJSIP/6001", Async: "yes" }, { waitForResult: true, resultTimeout: 500 }).resultTimeout, 500);
     });
 
+    it("reads a field given as an array (sent as repeated headers) as Asterisk does: its first value", () => {
+      const p = planAction("Originate", { Channel: ["PJSIP/6001", "PJSIP/6002"], Exten: "6002", Async: ["yes", "no"], Timeout: [20000, 5000] }, { waitForResult: true }, "abc-7", 1000, () => false);
+      assert.deepEqual([p.wait, p.blocking, p.originateChannel], ["originate", false, "PJSIP/6001"], "async, as Asterisk reads Async: yes first");
+      assert.equal(planAction("Originate", { Channel: "PJSIP/6001", Exten: "6002", Async: ["no", "yes"] }, {}, "abc-7", 1000, () => false).ringWait, 30000, "synchronous: it holds the session");
+      assert.equal(planAction("Originate", { Channel: "PJSIP/6001", Exten: "6002", Timeout: [20000, 5000] }, {}, "abc-7", 1000, () => false).ringWait, 20000);
+    });
+
     it("AGI with waitForResult: a CommandID of its own unless given, refused when already awaited", () => {
       const ours = plan("AGI", { Channel: "Local/200@test-0000003a;2", Command: "ANSWER" }, { waitForResult: true });
       assert.equal(ours.commandId, "abc-7-agi");
