@@ -63,4 +63,4 @@ export {
   DEFAULT_MAX_CALLERS,
   DEFAULT_SERVICE_LEVEL,
 } from "./queues";
-export { trackCalls, trackPresence, trackQueues, CallTracking, PresenceTracking, QueueTracking } from "./tracking";
+export { trackCalls, trackPresence, trackQueues, CallTracking, PresenceTracking, QueueTracking, TrackingOptions, DEFAULT_MAX_HELD_EVENTS } from "./tracking";

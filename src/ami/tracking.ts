@@ -22,6 +22,20 @@ export type CallTracking = Tracking<CallTracker>;
 export type PresenceTracking = Tracking<PresenceTracker>;
 export type QueueTracking = Tracking<QueueTracker>;
 
+/** Options every tracking takes. */
+export interface TrackingOptions {
+  onError?: (err: Error) => void;
+  /**
+   * Live events held back while a seeding list is on its way, at most (10,000 by default, about
+   * 10–20 MB). Beyond it they are dropped, a gap is marked and the lists are read again once this
+   * seeding ends: a list that answers slowly during an event storm costs no more memory than this.
+   */
+  maxHeldEvents?: number;
+}
+
+/** Events held back during a seeding, by default (see TrackingOptions.maxHeldEvents). */
+export const DEFAULT_MAX_HELD_EVENTS = 10_000;
+
 /** What a tracker needs of the client: the events it reads, how it is seeded, whether it marks gaps. */
 interface Wiring<T> {
   tracker: T;
@@ -32,10 +46,11 @@ interface Wiring<T> {
   /** The session dropped: events may be missed until the next seed. */
   markGap?: () => void;
   onError?: (err: Error) => void;
+  maxHeldEvents?: number;
 }
 
 function wire<T>(client: AmiClient, w: Wiring<T>): Tracking<T> {
-  const seeder = new Seeder<AmiMessage>(w.apply, w.load, (err) => w.onError?.(err));
+  const seeder = new Seeder<AmiMessage>(w.apply, w.load, (err) => w.onError?.(err), w.maxHeldEvents ?? DEFAULT_MAX_HELD_EVENTS, () => w.markGap?.());
   const unsubscribe = client.subscribe(w.events, (e) => seeder.event(e));
   const onState = (s: StateChange) => {
     if (s.previous === "ready" && s.state !== "ready") w.markGap?.();
@@ -62,7 +77,7 @@ interface ListSeeded<U> {
   markGap(): void;
 }
 
-function trackByList<T extends ListSeeded<U>, U>(client: AmiClient, tracker: T, events: readonly string[], list: string, onChange: (u: U) => void, onError?: (err: Error) => void): Tracking<T> {
+function trackByList<T extends ListSeeded<U>, U>(client: AmiClient, tracker: T, events: readonly string[], list: string, onChange: (u: U) => void, options: TrackingOptions): Tracking<T> {
   const emit = (changes: U[]) => changes.forEach((u) => onChange(u));
   return wire(client, {
     tracker,
@@ -73,22 +88,23 @@ function trackByList<T extends ListSeeded<U>, U>(client: AmiClient, tracker: T, 
       emit(tracker.seed(r.events ?? []));
     },
     markGap: () => tracker.markGap(),
-    onError,
+    onError: options.onError,
+    maxHeldEvents: options.maxHeldEvents,
   });
 }
 
 export function trackCalls(
   client: AmiClient,
   onUpdate: (update: CallUpdate) => void,
-  options: CallTrackerOptions & { onError?: (err: Error) => void } = {},
+  options: CallTrackerOptions & TrackingOptions = {},
 ): CallTracking {
-  return trackByList(client, new CallTracker(options), CALL_EVENTS, "CoreShowChannels", onUpdate, options.onError);
+  return trackByList(client, new CallTracker(options), CALL_EVENTS, "CoreShowChannels", onUpdate, options);
 }
 
 export function trackPresence(
   client: AmiClient,
   onChange: (change: PresenceChange) => void,
-  options: { onError?: (err: Error) => void; now?: () => number; maxEntries?: number } = {},
+  options: TrackingOptions & { now?: () => number; maxEntries?: number } = {},
 ): PresenceTracking {
   const tracker = new PresenceTracker(options);
   return wire(client, {
@@ -103,6 +119,7 @@ export function trackPresence(
       tracker.seed([...(ext.events ?? []), ...(dev.events ?? [])]).forEach((c) => onChange(c));
     },
     onError: options.onError,
+    maxHeldEvents: options.maxHeldEvents,
   });
 }
 
@@ -110,9 +127,9 @@ export function trackPresence(
 export function trackQueues(
   client: AmiClient,
   onChange: (change: QueueChange) => void,
-  options: QueueTrackerOptions & { onError?: (err: Error) => void } = {},
+  options: QueueTrackerOptions & TrackingOptions = {},
 ): QueueTracking {
-  return trackByList(client, new QueueTracker(options), QUEUE_EVENTS, "QueueStatus", onChange, options.onError);
+  return trackByList(client, new QueueTracker(options), QUEUE_EVENTS, "QueueStatus", onChange, options);
 }
 
 /**
@@ -123,17 +140,22 @@ export function trackQueues(
  */
 class Seeder<E> {
   private held: E[] | undefined;
+  /** Events were dropped from `held` (it was full): the lists are read again after this seeding. */
+  private overflowed = false;
   done: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly apply: (event: E) => void,
     private readonly load: () => Promise<void>,
     private readonly onError: (err: Error) => void,
+    private readonly maxHeld: number,
+    private readonly markGap: () => void,
   ) {}
 
   event(e: E): void {
-    if (this.held) this.held.push(e);
-    else this.apply(e);
+    if (!this.held) this.apply(e);
+    else if (this.held.length < this.maxHeld) this.held.push(e);
+    else this.overflowed = true;
   }
 
   seed(): void {
@@ -154,5 +176,12 @@ class Seeder<E> {
     if (this.held !== held) return;
     this.held = undefined;
     for (const e of held) this.apply(e);
+    // Events were dropped meanwhile: what is known now may be stale (a gap, as after a lost
+    // session), and the lists are read again.
+    if (this.overflowed) {
+      this.overflowed = false;
+      this.markGap();
+      this.seed();
+    }
   }
 }

@@ -64,6 +64,41 @@ describe("call and presence tracking on a live client", () => {
     assert.equal(client.subscriptionCount, 0);
   });
 
+  it("holds at most maxHeldEvents while a list is on its way; beyond, marks a gap and reads the list again", async () => {
+    // CoreShowChannels answers only when the test says so; meanwhile 8 Newchannel events arrive.
+    let answer: (() => void) | undefined;
+    let lists = 0;
+    srv.close().catch(() => undefined);
+    srv = await FakeAmi.start({
+      onAction: (action, s) => {
+        if (action.get("Action") !== "CoreShowChannels") return s.respond(action, [["Response", "Success"]]);
+        lists++;
+        const id = action.get("ActionID") ?? "";
+        const send = () => {
+          s.respond(action, [["Response", "Success"], ["EventList", "start"], ["Message", "will follow"]]);
+          s.send([["Event", "CoreShowChannelsComplete"], ["ActionID", id], ["EventList", "Complete"], ["ListItems", "0"]]);
+        };
+        if (lists === 1) answer = send;
+        else send();
+      },
+    });
+    client = new AmiClient({ host: "127.0.0.1", port: srv.port, username: "admin", secret: "amp111", keepaliveInterval: 0 });
+    const updates: CallUpdate[] = [];
+    const tracking = trackCalls(client, (u) => updates.push(u), { maxHeldEvents: 5 });
+    client.connect();
+    await waitFor(() => answer !== undefined, 3000, "the first list asked for");
+    for (let i = 1; i <= 8; i++) srv.broadcast([["Event", "Newchannel"], ["Channel", `PJSIP/600${i}-1`], ["ChannelStateDesc", "Ring"], ["CallerIDNum", `600${i}`], ["Exten", "7000"], ["Uniqueid", `${i}.1`], ["Linkedid", `${i}.1`]]);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(updates.length, 0, "held while the list is on its way");
+    answer?.();
+    await waitFor(() => lists === 2, 3000, "the list read again");
+    await tracking.seeded();
+    // The first 5 were applied after the first list; the second list (no channels) ends them as gone.
+    assert.equal(tracking.tracker.size, 0, "the second list is what the tracker knows");
+    assert.ok(updates.length > 0, "the held events were applied before the second list");
+    tracking.stop();
+  });
+
   it("seeds presence after each connect and reports changes", async () => {
     const changes: PresenceChange[] = [];
     const tracking = trackPresence(client, (c) => changes.push(c));
