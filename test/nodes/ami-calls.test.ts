@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
-import { ADMIN, Msg, NODES_DIR, TAB as tab, amiCalls, amiIn, amiNodes, calls, catchFor, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs } from "./harness";
+import { ADMIN, Msg, NODES_DIR, TAB as tab, amiCalls, amiIn, amiNodes, calls, catchFor, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
 
 /**
  * "ami calls" against the simulated PBX's lab (phones 6001-6005, inbound DIDs in from-pstn,
@@ -34,17 +34,8 @@ describe("ami calls node", function () {
   let pbx: Pbx;
   let caller: AmiClient;
 
-  beforeEach(async () => {
-    pbx = await startPbx({ port: 0, timeScale: 0.05 });
-    caller = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, events: "off" });
-    caller.connect();
-    await waitFor(() => caller.state === "ready", "the caller's session");
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await caller.close();
-    await pbx.close();
-  });
+  beforeEach(async () => ({ pbx, caller } = await startLab()));
+  afterEach(() => stopLab({ pbx, caller }));
 
   it("inbound ring group: ringing for each phone, answered by 6001, ended ANSWERED with times, as plain JSON", async () => {
     await helper.load(nodes, [tab, server("s1", pbx.port), amiCalls("c", "s1", {}, ["out"]), sink("out")], { s1: ADMIN });

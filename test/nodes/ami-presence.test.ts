@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
-import { ADMIN, Msg, NODES_DIR, TAB as tab, amiNodes, amiPresence, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs } from "./harness";
+import { ADMIN, Msg, NODES_DIR, TAB as tab, amiNodes, amiPresence, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
 
 /**
  * "ami presence" against the simulated PBX's lab: hints 6001@test and 6002@test follow
@@ -21,17 +21,8 @@ describe("ami presence node", function () {
   let pbx: Pbx;
   let caller: AmiClient;
 
-  beforeEach(async () => {
-    pbx = await startPbx({ port: 0, timeScale: 0.05 });
-    caller = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, events: "off" });
-    caller.connect();
-    await waitFor(() => caller.state === "ready", "the caller's session");
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await caller.close();
-    await pbx.close();
-  });
+  beforeEach(async () => ({ pbx, caller } = await startLab()));
+  afterEach(() => stopLab({ pbx, caller }));
 
   it("reports 6001 ringing, in use, idle during a ring-group call; devices and state filters on request", async () => {
     const flow = [

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
-import { ADMIN, Msg, NODES_DIR, TAB as tab, amiIn, amiNodes, collect, connectionOf, helper, lastStatus, openDialog, server, sink, sleep, waitConnected, waitFor, withCatalogs } from "./harness";
+import { ADMIN, Msg, NODES_DIR, TAB as tab, amiIn, amiNodes, collect, connectionOf, helper, lastStatus, openDialog, server, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
 
 /**
  * "ami queues" against the simulated PBX's lab: queue testq (ringall, no members; extension 400
@@ -39,17 +39,8 @@ describe("ami queues node", function () {
   let pbx: Pbx;
   let caller: AmiClient;
 
-  beforeEach(async () => {
-    pbx = await startPbx({ port: 0, timeScale: 0.05 });
-    caller = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, events: "off" });
-    caller.connect();
-    await waitFor(() => caller.state === "ready", "the caller's session");
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await caller.close();
-    await pbx.close();
-  });
+  beforeEach(async () => ({ pbx, caller } = await startLab()));
+  afterEach(() => stopLab({ pbx, caller }));
 
   it("sends each change of the watched queues: topic the kind, payload the queue after it, msg.ami what it is about", async () => {
     const flow = [

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { AmiClient } from "../../src/ami";
 import { textOf } from "../../src/ami/values";
+import { startPbx } from "../../simulator";
 
 /**
  * Shared pieces of the flow tests: the test helper bound to the installed Node-RED, the compiled
@@ -229,4 +231,26 @@ export function openDialog(type: string, values: Record<string, unknown>): { $: 
       for (const k of Object.keys(node)) if (k !== "_" && k !== "_def") node[k] = JSON.parse(JSON.stringify(node[k] ?? null));
     },
   };
+}
+
+/** A simulated PBX (the lab, time at 1/20) and a client of its own that places calls for a test. */
+export interface Lab {
+  pbx: Awaited<ReturnType<typeof startPbx>>;
+  caller: AmiClient;
+}
+
+/** Starts the lab and its caller's session (events off: it only sends actions). */
+export async function startLab(): Promise<Lab> {
+  const pbx = await startPbx({ port: 0, timeScale: 0.05 });
+  const caller = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, events: "off" });
+  caller.connect();
+  await waitFor(() => caller.state === "ready", "the caller's session");
+  return { pbx, caller };
+}
+
+/** Unloads the flow, then ends the caller's session and the PBX. */
+export async function stopLab(lab: Lab): Promise<void> {
+  await helper.unload();
+  await lab.caller.close();
+  await lab.pbx.close();
 }
