@@ -1,128 +1,15 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { textOf } from "../../src/ami/values";
-import { ROOT, runEditorScripts } from "./harness";
+import { openEditor } from "../helpers/editor-dialog";
 
 /**
  * The editor side of the nodes (nodes/*.html), run in a DOM (jsdom + jQuery 3, as in the editor)
  * with Node-RED's widgets (editableList, typedInput, autoComplete) replaced by small stand-ins
- * that record what the node asks of them. What is checked: the definitions, the labels, the
+ * that record what the node asks of them (test/helpers/editor-dialog.ts). What is checked: the definitions, the labels, the
  * autocompletion from the catalog, the warning about missing required parameters, and what
  * oneditsave stores.
  */
 
-const { JSDOM } = require("jsdom");
-const catalog = require(path.join(ROOT, "nodes", "node-red", "catalog.js")).loadCatalog();
-
 type Any = any; // the editor API is untyped JavaScript
-
-function translator(type: string): (key: string, params?: Record<string, unknown>) => string {
-  const messages = JSON.parse(fs.readFileSync(path.join(ROOT, "nodes", "locales", "en-US", `${type}.json`), "utf8"));
-  return (key, params = {}) => {
-    const text = key.split(".").reduce((o: Any, k) => (o && typeof o === "object" ? o[k] : undefined), messages);
-    if (typeof text !== "string") throw new Error(`missing catalog key ${key}`);
-    return text.replace(/__(\w+)__/g, (_m, p) => textOf(params[p] ?? ""));
-  };
-}
-
-interface Editor {
-  $: Any;
-  def: Any;
-  node: Any;
-  /** oneditprepare, then a pause: jQuery 3 runs promise callbacks (the catalog) asynchronously. */
-  prepare(): Promise<void>;
-  save(): void;
-}
-
-function openEditor(type: string, values: Record<string, unknown>): Editor {
-  const html = fs.readFileSync(path.join(ROOT, "nodes", `${type}.html`), "utf8");
-  const dom = new JSDOM("<!DOCTYPE html><html><body><form id=dialog-form></form></body></html>", { runScripts: "outside-only" });
-  const window = dom.window;
-  const $ = require("jquery")(window);
-  window.$ = window.jQuery = $;
-
-  // Stand-ins for Node-RED's widgets.
-  $.fn.autoComplete = function (opts: Any) {
-    return this.each((_i: number, el: Any) => (el.__search = opts.search));
-  };
-  $.fn.typedInput = function (arg: Any, value?: Any) {
-    if (typeof arg === "object") return this.each((_i: number, el: Any) => (el.__typed = { type: arg.default, value: "" }));
-    const el = this[0];
-    if (value === undefined) return el.__typed[arg];
-    el.__typed[arg] = value;
-    return this;
-  };
-  $.fn.editableList = function (arg: Any, data?: Any) {
-    const list = this[0];
-    if (typeof arg === "object") {
-      list.__opts = arg;
-      list.__rows = [];
-      return this;
-    }
-    if (arg === "addItem") {
-      const li = $("<li/>").appendTo(list);
-      const row = $("<div/>").appendTo(li);
-      list.__rows.push(li[0]);
-      list.__opts.addItem(row, list.__rows.length - 1, data);
-      return this;
-    }
-    if (arg === "removeItem") {
-      const li = list.__rows.splice(data, 1)[0];
-      $(li).remove();
-      list.__opts.removeItem?.(data);
-      return this;
-    }
-    if (arg === "items") return $(list.__rows);
-    throw new Error(`editableList ${arg} is not stubbed`);
-  };
-
-  const t = translator(type);
-  const defs: Record<string, Any> = {};
-  window.RED = {
-    nodes: { registerType: (name: string, def: Any) => (defs[name] = def) },
-    validators: { number: () => () => true },
-    tabs: { create: () => ({ addTab: () => undefined }) },
-    _: t,
-  };
-  // The catalog endpoint, already answered.
-  window.__asteriskAmiCatalog = $.Deferred().resolve(catalog).promise();
-
-  runEditorScripts(window, html);
-  const template = /<script type="text\/html" data-template-name="[^"]+">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
-  $("#dialog-form").html(template);
-  const def = defs[type];
-  assert.ok(def, `${type} is registered`);
-  def._ = t;
-  const node: Any = { _: t, _def: def };
-  for (const [k, d] of Object.entries(def.defaults as Record<string, Any>)) node[k] = k in values ? values[k] : d.value;
-  const prefix = def.category === "config" ? "node-config-input" : "node-input";
-  return {
-    $,
-    def,
-    node,
-    // What the editor does around the two callbacks: fill inputs from properties, read them back.
-    async prepare() {
-      for (const k of Object.keys(def.defaults)) {
-        const input = $(`#${prefix}-${k}`);
-        if (input.attr("type") === "checkbox") input.prop("checked", !!node[k]);
-        else if (input.length) input.val(node[k]);
-      }
-      def.oneditprepare.call(node);
-      await new Promise((resolve) => window.setTimeout(resolve, 20));
-    },
-    save() {
-      def.oneditsave.call(node);
-      for (const k of Object.keys(def.defaults)) {
-        const input = $(`#${prefix}-${k}`);
-        if (input.attr("type") === "checkbox") node[k] = input.prop("checked");
-        else if (input.length) node[k] = input.val();
-      }
-      // Values made in the DOM's realm, compared here as plain data.
-      for (const k of Object.keys(node)) if (k !== "_" && k !== "_def") node[k] = JSON.parse(JSON.stringify(node[k] ?? null));
-    },
-  };
-}
 
 const shown = (el: Any) => el.length > 0 && el.css("display") !== "none";
 

@@ -1,7 +1,5 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
-import { textOf } from "../../src/ami/values";
 import { startPbx } from "../../simulator";
 
 /**
@@ -153,85 +151,9 @@ export function amiPresence(id: string, serverId: string, extra: Record<string, 
   return { id, type: "asterisk-ami-presence", z: "t1", x: 0, y: 0, server: serverId, name: "", extensions: [], kind: "extension", states: [], wires: [wires], ...extra };
 }
 
-/**
- * The node modules with a RED._ that speaks the package's en-US catalogs, as a real runtime's
- * does (the test helper's RED._ returns the key and drops the parameters): for status texts with
- * counts. The helper gives every module of one load the same RED, so this applies to all of them.
- */
-export function withCatalogs(modules: unknown[]): unknown[] {
-  const dir = path.join(NODES_DIR, "locales", "en-US");
-  const catalogs = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")));
-  const t = (key: string, params: Record<string, unknown> = {}): string => {
-    for (const catalog of catalogs) {
-      const text = key.split(".").reduce((o: any, k) => (o && typeof o === "object" ? o[k] : undefined), catalog);
-      if (typeof text === "string") return text.replace(/__(\w+)__/g, (_m, p) => textOf(params[p] ?? ""));
-    }
-    return key;
-  };
-  return modules.map((mod) => (RED: any) => {
-    RED._ = t;
-    return (mod as (red: unknown) => unknown)(RED);
-  });
-}
-
-/**
- * Runs a node's editor scripts (nodes/<type>.html) in a jsdom window as the editor does: first the
- * package's shared editor script (resources/editor.js) when the html loads it with a script src,
- * then the html's own scripts.
- */
-export function runEditorScripts(window: any, html: string): void {
-  if (html.includes('<script src="resources/node-red-contrib-asterisk-ami/editor.js"></script>')) window.eval(fs.readFileSync(path.join(ROOT, "resources", "editor.js"), "utf8"));
-  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) window.eval(m[1]);
-}
-
-/**
- * A node's edit dialog (nodes/<type>.html) in jsdom with jQuery, as the editor runs it: the
- * definition registered, the template rendered, oneditprepare / oneditsave callable. Enough for
- * dialogs built from plain inputs and checkboxes (test/nodes/editor.test.ts stubs the widgets).
- */
-export function openDialog(type: string, values: Record<string, unknown>): { $: any; def: any; node: any; save(): void } {
-  const { JSDOM } = require("jsdom");
-  const html = fs.readFileSync(path.join(NODES_DIR, `${type}.html`), "utf8");
-  const messages = JSON.parse(fs.readFileSync(path.join(NODES_DIR, "locales", "en-US", `${type}.json`), "utf8"));
-  const t = (key: string): string => {
-    const text = key.split(".").reduce((o: any, k) => (o && typeof o === "object" ? o[k] : undefined), messages);
-    if (typeof text !== "string") throw new Error(`missing catalog key ${key}`);
-    return text;
-  };
-  const dom = new JSDOM("<!DOCTYPE html><html><body><form id=dialog-form></form></body></html>", { runScripts: "outside-only" });
-  const window = dom.window;
-  const $ = require("jquery")(window);
-  window.$ = window.jQuery = $;
-  // Node-RED's autoComplete widget: the stand-in keeps the search function on the element.
-  $.fn.autoComplete = function (opts: any) {
-    return this.each((_i: number, el: any) => (el.__search = opts.search));
-  };
-  const defs: Record<string, any> = {};
-  window.RED = { nodes: { registerType: (name: string, def: any) => (defs[name] = def) }, validators: { number: () => () => true }, _: t };
-  runEditorScripts(window, html);
-  $("#dialog-form").html(/<script type="text\/html" data-template-name="[^"]+">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "");
-  const def = defs[type];
-  const node: any = { _: t, _def: def };
-  for (const [k, d] of Object.entries(def.defaults as Record<string, any>)) node[k] = k in values ? values[k] : d.value === undefined ? undefined : JSON.parse(JSON.stringify(d.value));
-  for (const k of Object.keys(def.defaults)) {
-    const input = $(`#node-input-${k}`);
-    if (input.length) input.val(node[k]);
-  }
-  def.oneditprepare.call(node);
-  return {
-    $,
-    def,
-    node,
-    save() {
-      def.oneditsave.call(node);
-      for (const k of Object.keys(def.defaults)) {
-        const input = $(`#node-input-${k}`);
-        if (input.length) node[k] = input.val();
-      }
-      for (const k of Object.keys(node)) if (k !== "_" && k !== "_def") node[k] = JSON.parse(JSON.stringify(node[k] ?? null));
-    },
-  };
-}
+// The catalog and edit-dialog helpers live in test/helpers/; the node tests import them from here.
+export { withCatalogs } from "../helpers/catalog";
+export { openDialog } from "../helpers/editor-dialog";
 
 /** A simulated PBX (the lab, time at 1/20) and a client of its own that places calls for a test. */
 export interface Lab {

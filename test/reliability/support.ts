@@ -1,8 +1,7 @@
-import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import { textOf } from "../../src/ami/values";
+import { withCatalogs } from "../helpers/catalog";
 import { ROOT, helper, inNode, actionNode, serverNode } from "../nodes/harness";
 
 /**
@@ -17,23 +16,11 @@ export const debugNode = require(path.join(NR_NODES, "core", "common", "21-debug
 export const tlsNode = require(path.join(NR_NODES, "core", "network", "05-tls.js"));
 export const statusNode = require(path.join(NR_NODES, "core", "common", "25-status.js"));
 
-const catalog: Record<string, unknown> = {};
-for (const f of fs.readdirSync(path.join(ROOT, "nodes", "locales", "en-US")).filter((f) => f.endsWith(".json"))) {
-  Object.assign(catalog, JSON.parse(fs.readFileSync(path.join(ROOT, "nodes", "locales", "en-US", f), "utf8")));
-}
-/** RED._ as the editor's en-US catalog answers it ("reconnecting in 1 s", "1234 dropped"). */
-export function translate(key: string, params?: Record<string, unknown>): string {
-  const text = key.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), catalog);
-  if (typeof text !== "string") return key;
-  return text.replace(/__(\w+)__/g, (_m, p: string) => textOf(params?.[p] ?? ""));
-}
 type NodeModule = (red: any) => unknown;
-const withCatalog = (mod: NodeModule): NodeModule => (red: any) => {
-  red._ = translate;
-  return mod(red);
-};
+/** RED._ as the editor's en-US catalog answers it ("reconnecting in 1 s", "1234 dropped"). */
+export { translate } from "../helpers/catalog";
 /** The three nodes (and core nodes when asked), translating with the real catalog. */
-export const nodes = (...core: NodeModule[]): NodeModule[] => [serverNode, inNode, actionNode, ...core].map(withCatalog);
+export const nodes = (...core: NodeModule[]): NodeModule[] => withCatalogs([serverNode, inNode, actionNode, ...core]);
 
 /** Every line the runtime logged (any level) and every log/warn/error/debug/trace call of a node, as text. */
 export function allLogText(): string {
