@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { Call, CallUpdate } from "../../src/ami/calls";
+import { Call, CallUpdate } from "../../src/ami/call-types";
 import { AmiClient, AmiClientOptions } from "../../src/ami/client";
 import { AmiMessage } from "../../src/ami/message";
 import { PresenceChange } from "../../src/ami/presence";

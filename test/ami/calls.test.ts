@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
-import { Call, CallTracker, CallUpdate, dialledNumber } from "../../src/ami/calls";
+import { CallTracker } from "../../src/ami/calls";
+import { Call, CallUpdate } from "../../src/ami/call-types";
 import { AmiMessage } from "../../src/ami/message";
-import { PresenceChange, PresenceTracker } from "../../src/ami/presence";
 import { timedMessages } from "../helpers/captures";
-import { compileCallFilter } from "../../src/node-red/call-filter";
+import { clickToCall } from "../helpers/click-to-call";
 
 function replay(name: string, tracker?: CallTracker): { updates: CallUpdate[]; tracker: CallTracker } {
   let clock = 0;
@@ -299,23 +299,8 @@ describe("call tracking", () => {
   });
 
   it("click-to-call (an Originate to PJSIP/6001): 6001 places the call to the number; it is not a call to 6001", () => {
-    // The layout of dial-outcomes' Originate (a DialBegin with no calling Channel for the first
-    // leg), with a PJSIP phone as the Originate's Channel and the CallerID the click-to-call example sets.
-    const tracker = new CallTracker({ now: () => 0 });
-    const out: CallUpdate[] = [];
-    const f = (m: Record<string, string>) => out.push(...tracker.handle(ev(m)));
-    const agent = { Channel: "PJSIP/6001-00000005", Uniqueid: "7.1", Linkedid: "7.1" };
-    const trunk = { DestChannel: "PJSIP/provider-00000006", DestUniqueid: "7.2", DestLinkedid: "7.1" };
-    f({ Event: "Newchannel", ...agent, ChannelStateDesc: "Down", CallerIDNum: "100", CallerIDName: "Click to call", Context: "phones", Exten: "" });
-    f({ Event: "DialBegin", DestChannel: agent.Channel, DestUniqueid: "7.1", DestLinkedid: "7.1", DestCallerIDNum: "100", DestCallerIDName: "Click to call", DialString: "6001" });
-    f({ Event: "Newstate", ...agent, ChannelStateDesc: "Ringing", CallerIDNum: "100", CallerIDName: "Click to call" });
-    f({ Event: "DialEnd", DestChannel: agent.Channel, DestUniqueid: "7.1", DestLinkedid: "7.1", DialStatus: "ANSWER" });
-    f({ Event: "Newstate", ...agent, ChannelStateDesc: "Up", CallerIDNum: "100", CallerIDName: "Click to call" });
-    f({ Event: "Newchannel", Channel: trunk.DestChannel, Uniqueid: "7.2", Linkedid: "7.1", ChannelStateDesc: "Down" });
-    f({ Event: "DialBegin", ...agent, CallerIDNum: "100", ...trunk, DialString: "004930123456@provider" });
-    f({ Event: "DialEnd", ...agent, ...trunk, DialStatus: "ANSWER" });
-    f({ Event: "Hangup", Channel: trunk.DestChannel, Uniqueid: "7.2", Linkedid: "7.1", Cause: "16" });
-    f({ Event: "Hangup", ...agent, Cause: "16" });
+    // The events: test/helpers/click-to-call.ts (what the call filter makes of them: test/node-red/call-filter.test.ts).
+    const out = clickToCall();
     const ended = out.find((u) => u.step === "ended")?.call;
     assert.ok(ended);
     assert.equal(ended.originated, true);
@@ -323,9 +308,6 @@ describe("call tracking", () => {
     assert.deepEqual([ended.direction, ended.disposition], ["outbound", "ANSWERED"]);
     assert.deepEqual(out.filter((u) => u.step === "ringing").map((u) => u.dial?.callee.number), ["004930123456"], "only the number called rings, not 6001");
     assert.deepEqual(ended.dials.map((d) => d.callee.number), ["004930123456"]);
-    const asCalled = compileCallFilter({ extensions: "6001", extensionRole: "called" });
-    const asCaller = compileCallFilter({ extensions: "6001", extensionRole: "caller" });
-    assert.deepEqual([out.some((u) => asCalled.accepts(u)), out.filter((u) => asCaller.accepts(u)).map((u) => u.step)], [false, ["ringing", "answered", "ended"]]);
   });
 
   it("every real SIP capture ends as a user would log it: caller, callee, who answered, direction, disposition, steps, times", () => {
@@ -468,88 +450,5 @@ describe("call tracking", () => {
     const reaped = tracker.handle(ev({ Event: "Newchannel", Channel: "Y/1", ChannelStateDesc: "Ring", Uniqueid: "y.1", Linkedid: "y.1" }));
     assert.equal(reaped.filter((u) => u.call.incomplete === "stale").length, 100);
     assert.equal(tracker.size, 1);
-  });
-
-  it("reads the number out of dial strings", () => {
-    assert.equal(dialledNumber("PJSIP/6001"), "6001");
-    assert.equal(dialledNumber("Local/100@test"), "100");
-    assert.equal(dialledNumber("700@test"), "700");
-    assert.equal(dialledNumber("PJSIP/trunk/sip:004930123@carrier"), "sip:004930123");
-    assert.equal(dialledNumber("PJSIP/6001&PJSIP/6002"), "6001");
-    assert.equal(dialledNumber(""), undefined);
-  });
-});
-
-describe("presence", () => {
-  it("follows the presence capture: seeded idle, then in use, ringing, on hold, idle, unavailable", () => {
-    const tracker = new PresenceTracker({ now: () => 0 });
-    const messages = timedMessages("presence").map((m) => m.msg);
-    const seedItems = messages.filter((m) => m.event !== undefined && m.get("ActionID") !== undefined && /^(ExtensionStatus|DeviceStateChange)$/.test(m.event));
-    const seeded = tracker.seed(seedItems);
-    assert.equal(tracker.get("extension", "6001@test")?.state, "idle");
-    assert.equal(tracker.get("device", "Queue:testq_avail"), undefined, "a queue's pseudo-device is not a person's");
-    assert.equal(seeded.length, tracker.size);
-    const changes: PresenceChange[] = [];
-    for (const m of messages) {
-      if (m.get("ActionID") !== undefined) continue;
-      const c = tracker.handle(m);
-      if (c) changes.push(c);
-    }
-    const ext = changes.filter((c) => c.presence.id === "6001@test").map((c) => c.presence.state);
-    assert.deepEqual(ext, ["in use", "ringing", "on hold", "idle", "unavailable", "idle"]);
-    const dev = changes.filter((c) => c.presence.id === "Custom:6001").map((c) => [c.presence.state, (c.presence as { raw: string }).raw]);
-    assert.deepEqual(dev, [["in use", "INUSE"], ["ringing", "RINGING"], ["on hold", "ONHOLD"], ["idle", "NOT_INUSE"], ["unavailable", "UNAVAILABLE"], ["idle", "NOT_INUSE"]]);
-    assert.equal(changes.find((c) => c.presence.id === "6001@test" && c.presence.state === "ringing")?.previous, "in use");
-  });
-
-  it("real SIP phones (sip-presence): 6001@phones and 6001@test are two extensions; a call changes only the phones' hints", () => {
-    const tracker = new PresenceTracker({ now: () => 0 });
-    const messages = timedMessages("sip-presence").map((m) => m.msg);
-    const firstList = messages.filter((m) => m.get("ActionID") !== undefined && /^(ExtensionStatus|DeviceStateChange)$/.test(m.event ?? ""));
-    tracker.seed(firstList.slice(0, firstList.length / 2));
-    const ids = tracker.snapshot().map((p) => p.id).sort();
-    assert.deepEqual(ids, ["6001@phones", "6001@test", "6002@phones", "6002@test", "6003@phones", "Custom:6001", "PJSIP/6001", "PJSIP/6002", "PJSIP/6003", "PJSIP/provider"]);
-    const changes = messages.filter((m) => m.get("ActionID") === undefined).flatMap((m) => tracker.handle(m) ?? []);
-    const of = (id: string) => changes.filter((c) => c.presence.id === id).map((c) => c.presence.state);
-    assert.deepEqual(of("6002@phones"), ["ringing", "in use", "idle"]);
-    assert.deepEqual(of("6001@phones"), ["in use", "idle"]);
-    assert.deepEqual([of("6001@test"), of("6002@test")], [[], []], "the other context's hints (Custom:) did not move");
-    assert.deepEqual(of("PJSIP/6002"), ["ringing", "in use", "idle"]);
-  });
-
-  it("stays bounded over weeks: no Local or Queue devices, idle devices let go past the bound, hints and busy phones kept", () => {
-    let clock = 0;
-    const tracker = new PresenceTracker({ now: () => clock, maxEntries: 100 });
-    const device = (id: string, state: string) => ev({ Event: "DeviceStateChange", Device: id, State: state });
-    // 20 hints and 10 phones in a call: what a person watches.
-    for (let i = 0; i < 20; i++) tracker.handle(ev({ Event: "ExtensionStatus", Exten: String(6000 + i), Context: "phones", Hint: `PJSIP/${6000 + i}`, Status: "0", StatusText: "Idle" }));
-    for (let i = 0; i < 10; i++) tracker.handle(device(`PJSIP/${6000 + i}`, "INUSE"));
-    // 300 calls a minute for weeks: a Local device per number dialled, queue pseudo-devices, and
-    // devices that come and go (trunk registrations, hot-desking phones).
-    for (let n = 0; n < 50_000; n++) {
-      clock++;
-      assert.equal(tracker.handle(device(`Local/0301234${n}@from-internal`, n % 2 ? "INUSE" : "NOT_INUSE")), undefined);
-      tracker.handle(device(`Queue:q${n % 50}_avail`, "INUSE"));
-      tracker.handle(device(`PJSIP/guest-${n}`, "NOT_INUSE"));
-    }
-    assert.equal(tracker.size, 100, "never past the bound");
-    const snapshot = tracker.snapshot();
-    assert.equal(snapshot.filter((p) => p.kind === "extension").length, 20, "every hint kept");
-    assert.equal(snapshot.filter((p) => p.kind === "device" && p.state === "in use").length, 10, "phones in a call kept");
-    assert.ok(!snapshot.some((p) => /^(Local\/|Queue:)/.test(p.id)));
-    assert.ok(tracker.get("device", "PJSIP/guest-49999"), "the newest kept, the longest idle let go");
-    assert.equal(tracker.get("device", "PJSIP/guest-0"), undefined);
-    assert.equal(tracker.dropped, 0);
-  });
-
-  it("a repeated state is not a change; a removed hint is forgotten", () => {
-    const tracker = new PresenceTracker();
-    const s = (status: string) => ev({ Event: "ExtensionStatus", Exten: "6001", Context: "test", Hint: "PJSIP/6001", Status: status, StatusText: "x" });
-    assert.ok(tracker.handle(s("0")));
-    assert.equal(tracker.handle(s("0")), undefined);
-    assert.equal(tracker.handle(s("9"))?.presence.state, "ringing", "ringing while in use is ringing");
-    assert.equal(tracker.handle(s("17"))?.presence.state, "on hold");
-    assert.equal(tracker.handle(s("-1"))?.previous, "on hold");
-    assert.equal(tracker.size, 0);
   });
 });
