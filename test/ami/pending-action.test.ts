@@ -1,3 +1,9 @@
+/**
+ * PendingAction (src/ami/pending-action.ts): one concept, its completion rules (response, list,
+ * Command output, async Originate, Async AGI, timeout, the connection's end), checked through the
+ * client and on its own. Over 400 lines because each rule is proved both ways; split by rule, the
+ * two halves would share the same harness and set-up in each file.
+ */
 import { strict as assert } from "node:assert";
 import { ActionPlan, planAction } from "../../src/ami/action-plan";
 import { AmiError } from "../../src/ami/errors";

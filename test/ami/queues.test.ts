@@ -5,7 +5,6 @@ import { QueueChange, QueueTracker } from "../../src/ami/queues";
 import { trackQueues } from "../../src/ami/tracking";
 import { FakeAmi, Fields, waitFor } from "../helpers/fake-ami";
 import { startPbx } from "../../simulator";
-import { memberState } from "../../src/ami/queue-members";
 import { timedMessages } from "../helpers/captures";
 
 /** Local noon of 2026-12-06: far from midnight in any time zone the tests run in. */
@@ -206,22 +205,7 @@ describe("queue tracking", () => {
   });
 
   it("member state precedence: unavailable > ringing > in a call > paused > available", () => {
-    const cases: Array<[string, boolean, boolean, string]> = [
-      ["5", true, true, "unavailable"],
-      ["4", false, false, "unavailable"],
-      ["6", true, true, "ringing"],
-      ["7", false, false, "ringing"],
-      ["2", false, true, "in-call"],
-      ["3", false, false, "in-call"],
-      ["8", false, false, "in-call"],
-      ["1", true, true, "in-call"],
-      ["1", false, true, "paused"],
-      ["0", false, true, "paused"],
-      ["1", false, false, "available"],
-      ["0", false, false, "available"],
-      ["", false, false, "available"],
-    ];
-    for (const [s, inCall, paused, want] of cases) assert.equal(memberState(s, inCall, paused), want, `Status ${s} InCall ${inCall} Paused ${paused}`);
+    // memberState's own cases: test/ami/queue-members.test.ts.
     const { tracker } = clocked();
     tracker.seed([params("q"), member("q", "A", "a", { Status: "5" }), member("q", "B", "b", { Status: "6" }), member("q", "C", "c", { InCall: "1" }), member("q", "D", "d", { Paused: "1", PausedReason: "lunch" }), member("q", "E", "e")]);
     const v = tracker.view("q");
