@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FLOOD_MODULE, benchServer, child, runPbx, startNodeRed } from "./processes";
 import { PerformanceObserver, monitorEventLoopDelay } from "node:perf_hooks";
+import { backlogOf, liveClientOf, socketOf } from "../test/helpers/seam";
 
 /**
  * What a user gets from one "ami in" node with default settings, wired to a node that only counts,
@@ -159,7 +160,7 @@ async function runNodeRed(port: number): Promise<void> {
   const { RED, userDir } = await startNodeRed({ prefix: "ami-bursts-", nodes: { "bench-count": { source: count }, "bench-source": { source, inputs: 0, outputs: 1 } }, flow });
   for (let i = 0; i < 500 && RED.nodes.getNode("s1")?.connection?.state !== "ready"; i++) await new Promise((r) => setTimeout(r, 20));
   const connection = RED.nodes.getNode("s1").connection;
-  const backlog = () => RED.nodes.getNode("in").amiBacklog;
+  const backlog = () => backlogOf(connection, "in");
   await new Promise((r) => setTimeout(r, 300));
   process.send?.({ ready: true });
 
@@ -177,7 +178,7 @@ async function runNodeRed(port: number): Promise<void> {
   });
 
   async function burst(events: number): Promise<Record<string, unknown>> {
-    const client = connection.amiClient;
+    const client = liveClientOf(connection);
     const base = { received: client.stats.eventsReceived, reconnects: client.stats.reconnects, dropped: backlog().dropped };
     tally.delivered = tally.outOfOrder = 0;
     tally.last = -1;
@@ -200,8 +201,8 @@ async function runNodeRed(port: number): Promise<void> {
       lastReadAt = readStart;
     };
     const onRead = (chunk: Buffer): void => void ((readMs += performance.now() - readStart), (readBytes += chunk.length));
-    client.socket?.prependListener("data", onReadStart);
-    if (process.env.BENCH_DEBUG) client.socket?.on("data", onRead);
+    socketOf(client)?.prependListener("data", onReadStart);
+    if (process.env.BENCH_DEBUG) socketOf(client)?.on("data", onRead);
     const turn = (): void => {
       const now = performance.now();
       if (now - turnAt > 40 && process.env.BENCH_DEBUG) long.push(`turn ${(now - turnAt).toFixed(0)} ms: reading ${readMs.toFixed(0)} ms (${readBytes} B)`);
@@ -245,8 +246,8 @@ async function runNodeRed(port: number): Promise<void> {
     gcs.disconnect();
     if (long.length) console.log(long.slice(0, 20).join("\n"));
     if (profile) fs.writeFileSync(`${process.env.BENCH_BURST_PROF}.${events}.cpuprofile`, JSON.stringify(await profile()));
-    client.socket?.off("data", onReadStart);
-    client.socket?.off("data", onRead);
+    socketOf(client)?.off("data", onReadStart);
+    socketOf(client)?.off("data", onRead);
     const seconds = (tally.lastAt - started) / 1000;
     return {
       events,
@@ -294,12 +295,12 @@ async function runNodeRed(port: number): Promise<void> {
     const profile = process.env.BENCH_CPU_PROF ? await startProfile() : undefined;
     let reads = 0;
     const onData = (): void => void reads++;
-    connection.amiClient.socket?.on("data", onData);
+    socketOf(liveClientOf(connection))?.on("data", onData);
     const busy = await measure(async () => {
       process.send?.({ flood: events, perSecond: STEADY_RATE });
       while (tally.delivered < events) await new Promise((r) => setTimeout(r, 20));
     });
-    connection.amiClient.socket?.off("data", onData);
+    socketOf(liveClientOf(connection))?.off("data", onData);
     if (profile) fs.writeFileSync(process.env.BENCH_CPU_PROF as string, JSON.stringify(await profile()));
     if (process.env.BENCH_DEBUG) console.log(JSON.stringify(backlog()));
     return { idleCpu: idle, busyCpu: busy, delivered: tally.delivered, events, outOfOrder: tally.outOfOrder, reads };

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FLOOD_MODULE, benchServer, child, runPbx, startNodeRed } from "./processes";
 import { AmiClient } from "../src/ami/client";
+import { backlogOf, clientOf, liveClientOf, socketOf } from "../test/helpers/seam";
 
 /**
  * Flow benchmark: a real (embedded) Node-RED runtime with this package, ten "ami in" nodes with
@@ -161,7 +162,7 @@ async function runNodeRed(port: number): Promise<void> {
   await sessionReady();
   const counts = (global as unknown as { __amiBenchCounts: Record<string, number> }).__amiBenchCounts;
   const delivered = (): number => Object.values(counts).reduce((a, b) => a + b, 0);
-  const backlogs = () => FILTERS.map((_f, i) => RED.nodes.getNode(`in${i}`).amiBacklog);
+  const backlogs = () => FILTERS.map((_f, i) => backlogOf(connection, `in${i}`));
   // Warm-up, as benchmarks of a JIT-compiled runtime do: a first flood, not measured, so that the
   // measured one meets compiled code (a Node-RED that runs for months is warm). Cold, the first
   // turns read 2 MiB each several times slower, and the PBX may even drop the session (reported).
@@ -171,7 +172,7 @@ async function runNodeRed(port: number): Promise<void> {
     const warmed = await new Promise<{ dropped: boolean; again: boolean }>((resolve) => process.once("message", resolve));
     for (let quiet = 0, last = -1; quiet < 10; ) {
       await new Promise((r) => setTimeout(r, 20));
-      const now = (connection.amiClient?.stats.eventsReceived ?? 0) + delivered();
+      const now = (clientOf(connection)?.stats.eventsReceived ?? 0) + delivered();
       const idle = backlogs().every((b) => b.queued === 0 && b.inFlight === 0);
       quiet = now === last && idle ? quiet + 1 : 0;
       last = now;
@@ -179,7 +180,7 @@ async function runNodeRed(port: number): Promise<void> {
     if (warmed.dropped) await sessionReady();
     if (!warmed.again) break;
   }
-  const client = connection.amiClient;
+  const client = liveClientOf(connection);
   const gc = (global as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -189,7 +190,7 @@ async function runNodeRed(port: number): Promise<void> {
   const samples: Sample[] = [];
   let lastData = 0;
   let maxDataGap = 0;
-  client.socket?.on("data", () => {
+  socketOf(client)?.on("data", () => {
     const now = performance.now();
     if (lastData > 0) maxDataGap = Math.max(maxDataGap, now - lastData);
     lastData = now;
@@ -220,8 +221,8 @@ async function runNodeRed(port: number): Promise<void> {
   let readStart = 0;
   let turnReadMs = 0;
   let totalReadMs = 0;
-  client.socket?.prependListener("data", () => (readStart = performance.now()));
-  client.socket?.on("data", (chunk: Buffer) => {
+  socketOf(client)?.prependListener("data", () => (readStart = performance.now()));
+  socketOf(client)?.on("data", (chunk: Buffer) => {
     turnBytes += chunk.length;
     turnChunks++;
     const t = performance.now() - readStart;

@@ -30,12 +30,7 @@ export = function (RED: NodeAPI): void {
   function AsteriskAmiAction(this: Node, def: ActionDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const settings = (def.fields ?? []).filter((f) => f && typeof f.name === "string" && f.name.trim().length > 0);
-    const source: ActionSource = def.actionSource === "msg" ? "msg" : "node";
-    const merge: MergeMode = def.merge === "node" || def.merge === "none" ? def.merge : "msg";
-    const nodeTimeout = Number(def.timeout);
-    const defaultTimeout = String(def.timeout ?? "").trim() !== "" && Number.isFinite(nodeTimeout) && nodeTimeout > 0 ? nodeTimeout * 1000 : undefined;
-
+    const settings = settingsOf(def);
     const setup = setUpNode(RED, node, def, {
       type: "asterisk-ami-action",
       compile: () => undefined,
@@ -45,36 +40,17 @@ export = function (RED: NodeAPI): void {
     if (!setup) return;
     const { connection, board, user } = setup;
 
-    const evaluate = (f: FieldSetting, msg: NodeMessage): Promise<unknown> =>
-      new Promise((resolve, reject) => {
-        const fail = (err: unknown) =>
-          reject(new InputError(`field ${f.name}: cannot evaluate ${f.type} ${JSON.stringify(f.value)}: ${(err as Error)?.message ?? err}`));
-        try {
-          RED.util.evaluateNodeProperty(f.value, f.type || "str", node, msg, (err, value) => (err ? fail(err) : resolve(value)));
-        } catch (err) {
-          fail(err);
-        }
-      });
-
     node.on("input", async (msg: NodeMessage, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      let action = source === "node" ? String(def.action ?? "") : "";
+      let action = settings.source === "node" ? settings.action : "";
       let started = false;
       let result: ActionResult;
       try {
-        const nodeFields: Record<string, unknown> = {};
-        for (const f of settings) {
-          const value = await evaluate(f, msg);
-          if (value !== undefined) nodeFields[f.name.trim()] = value;
-        }
-        const request = buildRequest({ source, nodeAction: String(def.action ?? ""), nodeFields, payload: msg.payload, merge });
+        const nodeFields = await fieldValues(RED, node, settings.fields, msg);
+        const request = buildRequest({ source: settings.source, nodeAction: settings.action, nodeFields, payload: msg.payload, merge: settings.merge });
         action = request.action;
-        const options: SendOptions = { waitForResult: !!def.waitForResult };
-        const perMessage = Number(msg.timeout);
-        if (msg.timeout !== undefined && Number.isFinite(perMessage) && perMessage > 0) options.timeout = perMessage;
-        else if (defaultTimeout !== undefined) options.timeout = defaultTimeout;
         board.started();
         started = true;
-        result = await connection.send(request.action, request.fields, options);
+        result = await connection.send(request.action, request.fields, sendOptions(settings, msg));
       } catch (e) {
         const err = e as FailedAction;
         // The message reaching a Catch node carries what is known (msg.ami.response when Asterisk answered).
@@ -98,3 +74,56 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType("asterisk-ami-action", AsteriskAmiAction);
 };
+
+/** The node's settings, read once when it starts. */
+interface Settings {
+  action: string;
+  source: ActionSource;
+  fields: FieldSetting[];
+  merge: MergeMode;
+  waitForResult: boolean;
+  /** The node's timeout, ms (blank: the client's default). */
+  timeout?: number;
+}
+
+function settingsOf(def: ActionDef): Settings {
+  const timeout = Number(def.timeout);
+  return {
+    action: String(def.action ?? ""),
+    source: def.actionSource === "msg" ? "msg" : "node",
+    fields: (def.fields ?? []).filter((f) => f && typeof f.name === "string" && f.name.trim().length > 0),
+    merge: def.merge === "node" || def.merge === "none" ? def.merge : "msg",
+    waitForResult: !!def.waitForResult,
+    timeout: String(def.timeout ?? "").trim() !== "" && Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : undefined,
+  };
+}
+
+/** msg.timeout (ms) when it is a positive number, else the node's. */
+function sendOptions(settings: Settings, msg: NodeMessage): SendOptions {
+  const options: SendOptions = { waitForResult: settings.waitForResult };
+  const perMessage = Number(msg.timeout);
+  if (msg.timeout !== undefined && Number.isFinite(perMessage) && perMessage > 0) options.timeout = perMessage;
+  else if (settings.timeout !== undefined) options.timeout = settings.timeout;
+  return options;
+}
+
+/** The node's own fields, each evaluated against the message (msg., flow., env, JSONata...); an undefined value is left out. */
+async function fieldValues(RED: NodeAPI, node: Node, fields: FieldSetting[], msg: NodeMessage): Promise<Record<string, unknown>> {
+  const values: Record<string, unknown> = {};
+  for (const f of fields) {
+    const value = await evaluate(RED, node, f, msg);
+    if (value !== undefined) values[f.name.trim()] = value;
+  }
+  return values;
+}
+
+function evaluate(RED: NodeAPI, node: Node, f: FieldSetting, msg: NodeMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown) => reject(new InputError(`field ${f.name}: cannot evaluate ${f.type} ${JSON.stringify(f.value)}: ${(err as Error)?.message ?? err}`));
+    try {
+      RED.util.evaluateNodeProperty(f.value, f.type || "str", node, msg, (err, value) => (err ? fail(err) : resolve(value)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+}

@@ -1,7 +1,7 @@
 import type { CallUpdate } from "./ami";
 import { CallFilterSpec, compileCallFilter } from "./node-red/call-filter";
 import type { Node, NodeAPI, NodeDef } from "./node-red/red";
-import { callFeedOf, liveCalls } from "./node-red/tracking-feed";
+import { liveCalls } from "./node-red/tracking-feed";
 import { serveFeed } from "./node-red/feed-node";
 import { setUpNode } from "./node-red/node-setup";
 import { CountStatusBoard } from "./node-red/tracking-status";
@@ -24,7 +24,7 @@ export = function (RED: NodeAPI): void {
     const { connection, watch, board } = setup;
 
     // The live calls this node watches, for its status.
-    const feed = callFeedOf(connection);
+    const feed = connection.feed("calls");
     const live = new Set<string>();
     const recount = () => {
       live.clear();

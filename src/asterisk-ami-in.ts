@@ -3,9 +3,11 @@ import type { EventFrame } from "./ami";
 import { FieldCondition, NameMode, compileFrameConditions, compileNameFilter } from "./node-red/event-filter";
 import { setUpNode } from "./node-red/node-setup";
 import { backlogSettings, describeBacklog } from "./node-red/backlog-settings";
+import { DROP_REPORT_MS, DropReport } from "./node-red/drop-report";
 import { EventBacklog } from "./node-red/event-backlog";
+import { EventIntake } from "./node-red/event-intake";
 import { FrameQueue } from "./node-red/frame-queue";
-import type { Node, NodeAPI, NodeDef } from "./node-red/red";
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "./node-red/red";
 import { newMsgId } from "./node-red/msg-id";
 import { EventStatusBoard } from "./node-red/status";
 
@@ -29,9 +31,6 @@ type InDef = NodeDef & {
   backlog?: string | number;
 };
 
-/** A warning about dropped events at most this often, ms. */
-const DROP_REPORT_MS = 10_000;
-
 export = function (RED: NodeAPI): void {
   function AsteriskAmiIn(this: Node, def: InDef): void {
     RED.nodes.createNode(this, def);
@@ -46,66 +45,27 @@ export = function (RED: NodeAPI): void {
     });
     if (!setup) return;
     const { connection, board, user } = setup;
-    const { matcher, condition } = setup.watch;
     const bound = backlogSettings(def);
     const boundText = describeBacklog(bound);
 
     // Dropped events: said at once, then summed up at most every DROP_REPORT_MS, and at close.
-    let unreported = 0;
-    let reportTimer: NodeJS.Timeout | undefined;
-    const report = (final: boolean): void => {
-      if (unreported === 0) return;
-      const total = backlog.stats.dropped;
-      const key = `asterisk-ami-in.errors.${unreported === 1 ? "dropped-one" : "dropped"}${final ? "-final" : ""}`;
-      node.warn(RED._(key, { count: unreported, seconds: DROP_REPORT_MS / 1000, bound: boundText, total }));
-      unreported = 0;
-    };
+    const drops = new DropReport((text) => node.warn(text), {
+      started: () => RED._("asterisk-ami-in.errors.dropping", { bound: boundText }),
+      summary: (count, total, final) =>
+        RED._(`asterisk-ami-in.errors.${count === 1 ? "dropped-one" : "dropped"}${final ? "-final" : ""}`, { count, seconds: DROP_REPORT_MS / 1000, bound: boundText, total }),
+    });
     const backlog = new EventBacklog<EventFrame>(
-      (frame, gap) => {
-        // Decoded straight into the payload: each message owns its object (a flow may change it).
-        const payload = frame.toObject();
-        const ami: Record<string, unknown> = { server: connection.label, event: frame.name };
-        if (gap > 0) ami.dropped = gap;
-        // The channel's AGI environment, URL-encoded in Env: decoded for the IVR that starts here.
-        if (frame.name === "AsyncAGIStart") {
-          const env = frame.message.get("Env");
-          if (env !== undefined) ami.agiEnv = decodeAgiEnv(env);
-        }
-        node.send({ _msgid: newMsgId(), topic: frame.name, payload, ami });
-      },
+      (frame, gap) => node.send(eventMessage(frame, gap, connection.label)),
       // A waiting event is kept as its bytes (outside the heap), decoded when it is delivered.
       { limit: bound.events, queue: new FrameQueue(bound.bytes), onError: (err) => node.error(RED._("asterisk-ami-in.errors.hand-over", { error: String((err as Error)?.message ?? err) })) },
       (total) => {
         board.droppedEvents(total);
-        unreported++;
-        if (reportTimer) return;
-        node.warn(RED._("asterisk-ami-in.errors.dropping", { bound: boundText }));
-        reportTimer = setInterval(() => {
-          if (unreported === 0) {
-            clearInterval(reportTimer);
-            reportTimer = undefined;
-            return;
-          }
-          report(false);
-        }, DROP_REPORT_MS);
-        reportTimer.unref?.();
+        drops.dropped(total);
       },
     );
-    Object.defineProperty(node, "amiBacklog", { get: () => backlog.stats, enumerable: false });
-
-    connection.subscribe(node.id, matcher, (frame) => {
-      if (condition) {
-        if (!condition(frame)) return;
-      } else if (backlog.full) {
-        backlog.drop(); // dropped undecoded
-        return;
-      }
-      backlog.push(frame);
-    });
+    connection.subscribe(node.id, setup.watch.matcher, new EventIntake(backlog, setup.watch.condition));
     node.on("close", (removed: boolean, done: () => void) => {
-      if (reportTimer) clearInterval(reportTimer);
-      reportTimer = undefined;
-      report(true);
+      drops.close();
       board.stop();
       backlog.close();
       connection.deregister(user, removed).then(done, done);
@@ -114,3 +74,16 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType("asterisk-ami-in", AsteriskAmiIn);
 };
+
+/** The message of one event: decoded straight into the payload, so each message owns its object (a flow may change it). */
+function eventMessage(frame: EventFrame, gap: number, server: string): NodeMessage {
+  const payload = frame.toObject();
+  const ami: Record<string, unknown> = { server, event: frame.name };
+  if (gap > 0) ami.dropped = gap;
+  // The channel's AGI environment, URL-encoded in Env: decoded for the IVR that starts here.
+  if (frame.name === "AsyncAGIStart") {
+    const env = frame.message.get("Env");
+    if (env !== undefined) ami.agiEnv = decodeAgiEnv(env);
+  }
+  return { _msgid: newMsgId(), topic: frame.name, payload, ami };
+}

@@ -2,7 +2,7 @@ import { isActive } from "./ami";
 import type { PresenceChange } from "./ami";
 import { PresenceFilterSpec, byId, compilePresenceFilter } from "./node-red/presence-filter";
 import type { Node, NodeAPI, NodeDef } from "./node-red/red";
-import { presenceEntries, presenceFeedOf } from "./node-red/tracking-feed";
+import { presenceEntries } from "./node-red/tracking-feed";
 import { serveFeed } from "./node-red/feed-node";
 import { setUpNode } from "./node-red/node-setup";
 import { CountStatusBoard } from "./node-red/tracking-status";
@@ -24,7 +24,7 @@ export = function (RED: NodeAPI): void {
     if (!setup) return;
     const { connection, watch, board } = setup;
 
-    const feed = presenceFeedOf(connection);
+    const feed = connection.feed("presence");
     const watched = () => presenceEntries(feed).filter((p) => watch.watches(p));
     const recount = () => {
       const all = watched();

@@ -3,7 +3,7 @@ import { byName } from "./ami/names";
 import type { AmiServerNode } from "./node-red/connection";
 import { QueueFilterSpec, compileQueueFilter } from "./node-red/queue-filter";
 import type { HttpRequest, HttpResponse, Node, NodeAPI, NodeDef } from "./node-red/red";
-import { QueueLimitError, feedsOf, queueFeedOf } from "./node-red/tracking-feed";
+import { QueueLimitError } from "./node-red/tracking-feed";
 import { serveFeed } from "./node-red/feed-node";
 import { setUpNode } from "./node-red/node-setup";
 import { CountStatusBoard } from "./node-red/tracking-status";
@@ -31,33 +31,17 @@ export = function (RED: NodeAPI): void {
     if (!setup) return;
     const { connection, watch, board } = setup;
 
-    const feed = queueFeedOf(connection);
+    const feed = connection.feed("queues");
     const options = { serviceLevel: watch.serviceLevel };
     const watched = (): QueueView[] => (feed.current?.tracker.snapshot(options) ?? []).filter((q) => watch.watches(q.name));
-    // Each watched queue's numbers for the status, kept per queue so a change recounts one queue.
-    const summaries = new Map<string, Summary>();
-    const show = () => {
-      const sum: Summary = { waiting: 0, available: 0, loggedIn: 0 };
-      for (const s of summaries.values()) {
-        sum.waiting += s.waiting;
-        sum.available += s.available;
-        sum.loggedIn += s.loggedIn;
-      }
-      board.setCount({ ...sum });
-    };
-    const recount = () => {
-      summaries.clear();
-      for (const q of watched()) summaries.set(q.name, summaryOf(q));
-      show();
-    };
+    const counts = new QueueCounts((sum) => board.setCount({ ...sum }));
+    const recount = () => counts.reset(watched());
     feed.join({
       id: node.id,
       update: (c: QueueChange) => {
         if (!watch.watches(c.queue)) return;
         const view = feed.current?.tracker.view(c.queue, options);
-        if (view) summaries.set(c.queue, summaryOf(view));
-        else summaries.delete(c.queue);
-        show();
+        counts.set(c.queue, view);
         if (!watch.accepts(c)) return;
         // A removed queue has no state left: payload null, so a flow keeping one entry per queue drops it.
         if (view || c.kind === "queue-removed") node.send({ topic: c.kind, payload: view ?? null, ami: amiOf(connection.label, c) });
@@ -86,6 +70,37 @@ export = function (RED: NodeAPI): void {
   });
 };
 
+/** The numbers of the status ("N waiting, A of L available"), summed over the watched queues, kept per queue so a change recounts one queue. */
+class QueueCounts {
+  private readonly perQueue = new Map<string, Summary>();
+
+  constructor(private readonly show: (sum: Summary) => void) {}
+
+  /** Every watched queue again (after a seeding). */
+  reset(queues: QueueView[]): void {
+    this.perQueue.clear();
+    for (const q of queues) this.perQueue.set(q.name, summaryOf(q));
+    this.showSum();
+  }
+
+  /** One queue changed (undefined: it is gone). */
+  set(name: string, view: QueueView | undefined): void {
+    if (view) this.perQueue.set(name, summaryOf(view));
+    else this.perQueue.delete(name);
+    this.showSum();
+  }
+
+  private showSum(): void {
+    const sum: Summary = { waiting: 0, available: 0, loggedIn: 0 };
+    for (const s of this.perQueue.values()) {
+      sum.waiting += s.waiting;
+      sum.available += s.available;
+      sum.loggedIn += s.loggedIn;
+    }
+    this.show(sum);
+  }
+}
+
 function summaryOf(q: QueueView): Summary {
   return { waiting: q.waiting, available: q.available, loggedIn: q.loggedIn };
 }
@@ -108,11 +123,10 @@ function amiOf(server: string, c: QueueChange): Record<string, unknown> {
 async function queueNames(server: AmiServerNode | null): Promise<string[]> {
   const connection = server?.connection;
   if (!connection) return [];
-  const known = feedsOf(connection).queues?.current?.tracker.names() ?? [];
+  const known = connection.runningFeed("queues")?.current?.tracker.names() ?? [];
   if (known.length > 0) return known;
-  const client = connection.amiClient;
-  if (client?.state !== "ready") return [];
-  const summary = await client.send("QueueSummary");
+  if (connection.state !== "ready") return [];
+  const summary = await connection.send("QueueSummary", {}, {});
   const names = new Set((summary.events ?? []).map((e) => e.get("Queue") ?? "").filter((n) => n !== ""));
   return [...names].sort(byName);
 }

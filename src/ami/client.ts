@@ -1,11 +1,10 @@
 import { EventEmitter } from "node:events";
-import type * as net from "node:net";
 import { AmiClientOptions, AmiLogger, ResolvedOptions, resolveOptions } from "./client-options";
 import { ActionFields } from "./encoder";
 import { amiError } from "./errors";
 import { EventFrame } from "./event-frame";
 import { parseFrame } from "./frame-decoder";
-import { AmiFramer, peekEventName } from "./framer";
+import { peekEventName } from "./framer";
 import { InFlightActions } from "./in-flight";
 import { AmiMessage } from "./message";
 import { SendOptions } from "./action-plan";
@@ -148,18 +147,6 @@ export class AmiClient extends EventEmitter {
    */
   close(): Promise<void> {
     return this.session.close();
-  }
-
-  /**
-   * The current socket and the session's framer, kept where they were before the session had its
-   * own file: the reliability tests (test/reliability/faults.test.ts) watch them, read only.
-   */
-  protected get socket(): net.Socket | undefined {
-    return this.session.socket;
-  }
-
-  protected get framer(): AmiFramer {
-    return this.session.framer;
   }
 
   /** Registers an action, or rejects the caller's promise (and returns undefined) when it cannot be sent. */

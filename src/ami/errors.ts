@@ -20,6 +20,7 @@ export type AmiErrorCode =
   | "ERR_AMI_AGI_FAILED" // an AGI command answered with a 5xx code
   | "ERR_AMI_AGI_CHANNEL_GONE" // the Async AGI channel ended before the command ran
   | "ERR_AMI_AUTH" // login refused
+  | "ERR_AMI_CONNECT" // the connection could not be made, or its socket failed (the system error is the cause)
   | "ERR_AMI_PROTOCOL" // the peer broke the framing rules (frame too large, ...)
   | "ERR_AMI_INVALID_OPTIONS" // an AmiClient created with options it cannot use (no host, a bad port...)
   | "ERR_AMI_FRAME_RELEASED" // an EventFrame read after its listener returned (its bytes may be reused)

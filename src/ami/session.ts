@@ -31,7 +31,7 @@ export interface StateChange {
   /** Milliseconds until the next attempt. */
   delay?: number;
   /** Why the session ended or failed; never contains a secret. */
-  error?: Error;
+  error?: AmiError;
 }
 
 /** What the session needs from the client it serves. */
@@ -60,8 +60,8 @@ export class Session {
   // A true private field: never shown by util.inspect, JSON.stringify or a debugger dump.
   readonly #secret: string;
   private readonly host: SessionHost;
-  /** Cuts the socket's bytes into frames (read-only outside: its bufferedBytes for diagnostics). */
-  readonly framer: AmiFramer;
+  /** Cuts the socket's bytes into frames. */
+  private readonly framer: AmiFramer;
   private readonly stats: { reconnects: number };
   private current: ConnectionState = "idle";
   private sock?: net.Socket;
@@ -71,7 +71,7 @@ export class Session {
   private readySince = 0;
   private authRefused = false;
   private serverShutdown = false;
-  private lastError?: Error;
+  private lastError?: AmiError;
   /** The banner line of the current connection. */
   private banner?: string;
   private reconnectTimer?: NodeJS.Timeout;
@@ -122,7 +122,7 @@ export class Session {
   /** Event: Shutdown: Asterisk announced the end of the session, a planned restart rather than a fault. */
   onShutdown(msg: AmiMessage): void {
     this.serverShutdown = true;
-    this.lastError = new Error(`Asterisk shut down (${msg.get("Shutdown") ?? "no detail"}, restart: ${msg.get("Restart") ?? "?"})`);
+    this.lastError = amiError("ERR_AMI_DISCONNECTED", `Asterisk shut down (${msg.get("Shutdown") ?? "no detail"}, restart: ${msg.get("Restart") ?? "?"})`);
     this.host.log("info", `Asterisk is shutting down (${msg.get("Shutdown") ?? "no detail"})`);
   }
 
@@ -178,7 +178,7 @@ export class Session {
       sock = this.createSocket();
     } catch (err) {
       // Bad TLS material and the like throw synchronously: report it and retry like any failure.
-      this.sessionEnded(false, new Error(`cannot connect: ${(err as Error).message}`));
+      this.sessionEnded(false, connectError(`cannot connect: ${(err as Error).message}`, err));
       return;
     }
     this.sock = sock;
@@ -208,7 +208,7 @@ export class Session {
     sock.setKeepAlive(true, 30_000);
     this.connectTimer = setTimeout(() => {
       if (this.sock !== sock || this.current === "ready") return;
-      this.lastError = new Error(`no AMI login within ${o.connectTimeout} ms`);
+      this.lastError = amiError("ERR_AMI_TIMEOUT", `no AMI login within ${o.connectTimeout} ms`);
       sock.destroy();
     }, o.connectTimeout);
     // Never pause: Asterisk drops a client that stops reading for 100 ms (writetimeout).
@@ -219,7 +219,7 @@ export class Session {
       this.host.emit("read", chunk.length);
     });
     sock.on("error", (err: Error) => {
-      if (this.sock === sock) this.lastError = err;
+      if (this.sock === sock) this.lastError = connectError(err.message, err);
     });
     sock.on("close", () => this.onSocketClosed(sock));
   }
@@ -311,7 +311,7 @@ export class Session {
           this.scheduleKeepalive(sock);
           return;
         }
-        this.lastError = new Error(`keepalive: no answer to Ping within ${timeout} ms`);
+        this.lastError = amiError("ERR_AMI_TIMEOUT", `keepalive: no answer to Ping within ${timeout} ms`);
         this.host.log("warn", `${this.lastError.message}; reconnecting`);
         sock.destroy();
       },
@@ -337,7 +337,7 @@ export class Session {
   }
 
   /** Decides what follows a session that ended (or never started): closed, or a retry later. */
-  private sessionEnded(wasReady: boolean, cause: Error | undefined): void {
+  private sessionEnded(wasReady: boolean, cause: AmiError | undefined): void {
     const shutdown = this.serverShutdown;
     this.serverShutdown = false;
     if (this.closing || !this.options.reconnect) {
@@ -365,4 +365,11 @@ export class Session {
     const base = Math.min(this.options.reconnectMaxDelay, this.options.reconnectDelay * 2 ** Math.min(this.attempt, 30));
     return Math.round(base / 2 + (Math.random() * base) / 2);
   }
+}
+
+/** The socket could not be opened or failed (refused, unreachable, TLS...): the system error stays as the cause. */
+function connectError(message: string, cause: unknown): AmiError {
+  const err = amiError("ERR_AMI_CONNECT", message);
+  err.cause = cause;
+  return err;
 }

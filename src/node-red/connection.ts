@@ -1,15 +1,18 @@
 import { AmiClient, ActionFields, ActionResult, AmiClientOptions, AmiLogger, SendOptions, StateChange, amiError } from "../ami";
 import type { NameMatcher } from "./event-filter";
 import { sharedScheduler } from "./delivery-scheduler";
-import { EventHandler, EventRouter } from "./event-router";
+import { EventRouter, EventSink } from "./event-router";
 import type { Node, NodeStatus } from "./red";
 import { Translate, connectionStatus } from "./status";
+import { FeedKind, FeedOf, makeFeed } from "./tracking-feed";
 
 /**
  * What a config node shares with the nodes that use it: one AmiClient (one TCP session) however
  * many users there are, created when the first user registers and closed when the last one is
  * removed; the connection state pushed to every user as a status, and replayed at once to a user
- * that joins late; and every event route a user added, removed when it deregisters.
+ * that joins late; every event route a user added, removed when it deregisters; and the call,
+ * presence and queue feeds (tracking-feed.ts) its nodes share. Events reach every node through
+ * the connection: no node holds the client.
  * Modelled on Node-RED's MQTT broker node (users map, register/deregister, forced close).
  */
 
@@ -44,6 +47,7 @@ export class AmiConnection {
   readonly label: string;
   private readonly users = new Map<string, ConnectionUser>();
   private readonly router = new EventRouter();
+  private readonly feeds = new Map<FeedKind, FeedOf<FeedKind>>();
   private client?: AmiClient;
   private unsubscribe?: () => void;
   private idleTimer?: NodeJS.Timeout;
@@ -77,16 +81,6 @@ export class AmiConnection {
     return this.users.size;
   }
 
-  /** Event routes of all users (one per "ami in" node). */
-  get routeCount(): number {
-    return this.router.size;
-  }
-
-  /** The current client (for tests and diagnostics). */
-  get amiClient(): AmiClient | undefined {
-    return this.client;
-  }
-
   register(user: ConnectionUser): void {
     if (this.closed) return;
     this.users.set(user.id, user);
@@ -116,9 +110,30 @@ export class AmiConnection {
     this.idleTimer.unref?.();
   }
 
-  /** Routes events whose name the matcher accepts to handler, until owner deregisters. */
-  subscribe(owner: string, matcher: NameMatcher, handler: EventHandler): () => void {
-    return this.router.add(owner, matcher, handler);
+  /** Routes events whose name the matcher accepts to sink, until owner deregisters. */
+  subscribe(owner: string, matcher: NameMatcher, sink: EventSink): () => void {
+    return this.router.add(owner, matcher, sink);
+  }
+
+  /**
+   * The shared feed of this kind (calls, presence, queues), made on first use and forgotten when
+   * its last user has left; it tracks whichever client the connection has.
+   */
+  feed<K extends FeedKind>(kind: K): FeedOf<K> {
+    let feed = this.runningFeed(kind);
+    if (!feed) {
+      const made = makeFeed(kind, () => this.client, () => {
+        if (this.feeds.get(kind) === made) this.feeds.delete(kind);
+      });
+      feed = made;
+      this.feeds.set(kind, made);
+    }
+    return feed;
+  }
+
+  /** The feed of this kind if a node runs one now. */
+  runningFeed<K extends FeedKind>(kind: K): FeedOf<K> | undefined {
+    return this.feeds.get(kind);
   }
 
   send(action: string, fields: ActionFields, options: SendOptions): Promise<ActionResult> {

@@ -12,12 +12,15 @@ import type { NameMatcher } from "./event-filter";
  * from the bytes, and a message decoded once then serves every other node that reads it.
  */
 
-export type EventHandler = (event: EventFrame) => void;
+/** Where a route's events go (an "ami in" node's EventIntake). */
+export interface EventSink {
+  take(event: EventFrame): void;
+}
 
 interface Route {
   owner: string;
   matcher: NameMatcher;
-  handler: EventHandler;
+  sink: EventSink;
 }
 
 export class EventRouter {
@@ -31,8 +34,8 @@ export class EventRouter {
   }
 
   /** Adds a route; returns the function that removes it. */
-  add(owner: string, matcher: NameMatcher, handler: EventHandler): () => void {
-    const route: Route = { owner, matcher, handler };
+  add(owner: string, matcher: NameMatcher, sink: EventSink): () => void {
+    const route: Route = { owner, matcher, sink };
     this.routes.push(route);
     this.changed();
     return () => {
@@ -58,7 +61,7 @@ export class EventRouter {
   }
 
   dispatch(event: EventFrame): void {
-    for (const r of this.routesFor(event.name)) r.handler(event);
+    for (const r of this.routesFor(event.name)) r.sink.take(event);
   }
 
   private routesFor(name: string): Route[] {

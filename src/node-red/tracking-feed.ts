@@ -1,5 +1,4 @@
 import { AmiClient, Call, CallTracking, CallUpdate, Presence, PresenceChange, PresenceTracking, QueueBound, QueueChange, QueueTracking, trackCalls, trackPresence, trackQueues } from "../ami";
-import type { AmiConnection } from "./connection";
 
 /**
  * The call, presence and queue trackers of one connection, shared by every "ami calls" (or "ami
@@ -7,7 +6,9 @@ import type { AmiConnection } from "./connection";
  * subscription and one seeding (CoreShowChannels, ExtensionStateList + DeviceStateList,
  * QueueStatus) per (re)connect.
  *
- * A feed is made by the first node that joins and stopped when the last one leaves. A node that
+ * The connection owns its feeds (AmiConnection.feed) and gives each one its current client: the
+ * feed never reaches past the connection for it. A feed is made by the first node that joins and
+ * stopped when the last one leaves. A node that
  * only restarts (a partial deploy, `removed` false) leaves for a moment: the tracker is kept for a
  * grace period so the node's new instance finds the calls with their history (ringing and answer
  * times) instead of re-seeding them as calls whose beginning was never seen.
@@ -43,7 +44,8 @@ export class SharedFeed<T extends Tracking, U> {
   private graceTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly connection: AmiConnection,
+    /** The connection's current client, if it has one. */
+    private readonly clientOf: () => AmiClient | undefined,
     private readonly start: Start<T, U>,
     private readonly onStopped: () => void,
   ) {}
@@ -62,7 +64,7 @@ export class SharedFeed<T extends Tracking, U> {
     this.users.set(user.id, user);
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
-    const client = this.connection.amiClient;
+    const client = this.clientOf();
     // The connection replaced its client meanwhile (it closed when idle): track the new one.
     if (this.tracking && this.client !== client) this.stopTracking();
     if (!this.tracking && client) {
@@ -141,13 +143,9 @@ function guard(fn: () => void): void {
   }
 }
 
-export type CallFeed = SharedFeed<CallTracking, CallUpdate>;
-export type PresenceFeed = SharedFeed<PresenceTracking, PresenceChange>;
-export type QueueFeed = SharedFeed<QueueTracking, QueueChange>;
-
-const callFeeds = new WeakMap<AmiConnection, CallFeed>();
-const presenceFeeds = new WeakMap<AmiConnection, PresenceFeed>();
-const queueFeeds = new WeakMap<AmiConnection, QueueFeed>();
+export type CallFeed = FeedOf<"calls">;
+export type PresenceFeed = FeedOf<"presence">;
+export type QueueFeed = FeedOf<"queues">;
 
 /** A bound of the queue tracker was reached: a user's warn() gets this once per bound. */
 export class QueueLimitError extends Error {
@@ -160,39 +158,26 @@ export class QueueLimitError extends Error {
   }
 }
 
-/** The feed in `feeds` of a connection, made with `track` on first use and forgotten when its last user leaves. */
-function feedOf<T extends Tracking, U>(feeds: WeakMap<AmiConnection, SharedFeed<T, U>>, connection: AmiConnection, track: Start<T, U>): SharedFeed<T, U> {
-  let feed = feeds.get(connection);
-  if (!feed) {
-    const made: SharedFeed<T, U> = new SharedFeed<T, U>(connection, track, () => {
-      if (feeds.get(connection) === made) feeds.delete(connection);
-    });
-    feed = made;
-    feeds.set(connection, feed);
-  }
-  return feed;
+/** What each kind of feed a connection may have tracks, and the updates it gives its users. */
+interface Parts {
+  calls: [CallTracking, CallUpdate];
+  presence: [PresenceTracking, PresenceChange];
+  queues: [QueueTracking, QueueChange];
 }
 
-/** The call feed of a connection, made on first use. */
-export function callFeedOf(connection: AmiConnection): CallFeed {
-  return feedOf(callFeeds, connection, (client, emit, onError) => trackCalls(client, emit, { onError }));
-}
+export type FeedKind = keyof Parts;
+export type FeedOf<K extends FeedKind> = SharedFeed<Parts[K][0], Parts[K][1]>;
 
-/** The presence feed of a connection, made on first use. */
-export function presenceFeedOf(connection: AmiConnection): PresenceFeed {
-  return feedOf(presenceFeeds, connection, (client, emit, onError) => trackPresence(client, emit, { onError }));
-}
+/** How each kind of feed starts tracking a client. */
+const starters: { [K in FeedKind]: Start<Parts[K][0], Parts[K][1]> } = {
+  calls: (client, emit, onError) => trackCalls(client, emit, { onError }),
+  presence: (client, emit, onError) => trackPresence(client, emit, { onError }),
+  queues: (client, emit, onError) => trackQueues(client, emit, { onError, onLimit: (bound, max) => onError(new QueueLimitError(bound, max)) }),
+};
 
-/** The queue feed of a connection, made on first use. */
-export function queueFeedOf(connection: AmiConnection): QueueFeed {
-  return feedOf(queueFeeds, connection, (client, emit, onError) =>
-    trackQueues(client, emit, { onError, onLimit: (bound, max) => onError(new QueueLimitError(bound, max)) }),
-  );
-}
-
-/** The feeds a connection has now (for tests and diagnostics). */
-export function feedsOf(connection: AmiConnection): { calls?: CallFeed; presence?: PresenceFeed; queues?: QueueFeed } {
-  return { calls: callFeeds.get(connection), presence: presenceFeeds.get(connection), queues: queueFeeds.get(connection) };
+/** A new feed of this kind on the client clientOf gives; onStopped once its last user has left. */
+export function makeFeed<K extends FeedKind>(kind: K, clientOf: () => AmiClient | undefined, onStopped: () => void): FeedOf<K> {
+  return new SharedFeed<Parts[K][0], Parts[K][1]>(clientOf, starters[kind], onStopped);
 }
 
 /** The live calls a feed knows now (copies). */

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
-import { ADMIN, Msg, NODES_DIR, TAB as tab, amiCalls, amiIn, amiNodes, calls, catchFor, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
+import { ADMIN, Msg, TAB as tab, amiCalls, amiIn, amiNodes, calls, catchFor, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
+import { liveClientOf } from "../helpers/seam";
 
 /**
  * "ami calls" against the simulated PBX's lab (phones 6001-6005, inbound DIDs in from-pstn,
@@ -12,8 +12,6 @@ import { ADMIN, Msg, NODES_DIR, TAB as tab, amiCalls, amiIn, amiNodes, calls, ca
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
-// The same module instance the loaded nodes use (nodes/node-red/tracking-feed.js).
-const { feedsOf } = require(path.join(NODES_DIR, "node-red", "tracking-feed.js"));
 
 const nodes = withCatalogs(amiNodes);
 const OUTSIDE = '"Lena Hoffmann" <+4930555123>';
@@ -135,22 +133,22 @@ describe("ami calls node", function () {
     const seeds = () => pbx.actions.filter((a) => a.action.get("Action") === "CoreShowChannels").length;
     await waitFor(() => seeds() === 1, "the seeding");
     const first = connectionOf("s1");
-    assert.equal(first.amiClient.subscriptionCount, 1, "one core subscription for both nodes");
-    assert.equal(feedsOf(first).calls.userCount, 2);
+    assert.equal(liveClientOf(first).subscriptionCount, 1, "one core subscription for both nodes");
+    assert.equal(first.runningFeed("calls").userCount, 2);
     // Redeploy only the changed node: the same tracker goes on, nothing is seeded again.
     await helper.setFlows(flow("v1"), "nodes", { s1: ADMIN });
     await helper.setFlows(flow("v2"), "flows", { s1: ADMIN });
     await sleep(100);
     assert.equal(connectionOf("s1"), first, "the connection was kept");
-    assert.equal(first.amiClient.subscriptionCount, 1);
-    assert.equal(feedsOf(first).calls.userCount, 2);
+    assert.equal(liveClientOf(first).subscriptionCount, 1);
+    assert.equal(first.runningFeed("calls").userCount, 2);
     assert.equal(seeds(), 1, "no second seeding for a restarted node");
     // A full redeploy: a new connection, again one tracker.
     await helper.setFlows(flow("v3"), "full", { s1: ADMIN });
     await waitConnected("s1");
     const second = connectionOf("s1");
     assert.notEqual(second, first);
-    assert.equal(second.amiClient.subscriptionCount, 1);
+    assert.equal(liveClientOf(second).subscriptionCount, 1);
     const [a, b] = [collect("out-a"), collect("out-b")];
     await place(caller, "Local/4930123400@from-pstn");
     await waitFor(() => b.length >= 1, "the call to end");
@@ -159,8 +157,8 @@ describe("ami calls node", function () {
     assert.deepEqual(steps(b), ["ended"]);
     // The last calls node removed: the tracker goes, the ami in's subscription stays.
     await helper.setFlows([tab, server("s1", pbx.port), amiIn("i", "s1", { names: ["Hangup"] })], "nodes", { s1: ADMIN });
-    assert.equal(feedsOf(second).calls, undefined, "no tracker without a calls node");
-    assert.equal(second.amiClient.subscriptionCount, 1, "only the router's subscription");
+    assert.equal(second.runningFeed("calls"), undefined, "no tracker without a calls node");
+    assert.equal(liveClientOf(second).subscriptionCount, 1, "only the router's subscription");
   });
 
   it("seeds a call in progress at deploy, answers a snapshot keeping the message, and counts live calls in its status", async () => {

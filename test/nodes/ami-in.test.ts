@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startPbx } from "../../simulator";
 import { ADMIN, Msg, TAB as tab, amiAction, amiIn, amiNodes, calls, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusesOf, waitConnected, waitFor } from "./harness";
+import { backlogOf, liveClientOf, routeCountOf } from "../helpers/seam";
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
@@ -79,7 +80,7 @@ describe("ami in node", function () {
       pbx.emitEvent(e);
     }
     await waitFor(() => got.length === 60, "all 60 events");
-    const stats = (helper.getNode("in") as unknown as { amiBacklog: { peakQueued: number; dropped: number } }).amiBacklog;
+    const stats = backlogOf(connectionOf("s1"), "in");
     assert.ok(stats.peakQueued > 0, "some events waited in the backlog");
     assert.equal(stats.dropped, 0);
     for (const [i, m] of got.entries()) {
@@ -138,7 +139,7 @@ describe("ami in node", function () {
     const got = collect("out");
     await waitConnected("s1");
     assert.equal(pbx.loggedIn, 1, "one login for five nodes");
-    const client = connectionOf("s1").amiClient;
+    const client = liveClientOf(connectionOf("s1"));
     const skippedBefore = client.stats.eventsSkipped;
     for (let i = 0; i < 20; i++) pbx.emitEvent({ Event: "VarSet", Channel: "x", Variable: "A", Value: String(i) });
     pbx.emitEvent({ Event: "UserEvent", UserEvent: "Mark" });
@@ -194,7 +195,7 @@ describe("ami in node", function () {
       const changed = [tab, server("s1", pbx.port), amiIn("a", "s1", { names: ["UserEvent"], name: `v${i}` }, ["out"]), sink("out")];
       await helper.setFlows(changed, type, { s1: ADMIN });
     }
-    assert.equal(connectionOf("s1").routeCount, 1, "the replaced nodes' routes were removed");
+    assert.equal(routeCountOf(connectionOf("s1")), 1, "the replaced nodes' routes were removed");
     assert.equal(connectionOf("s1").userCount, 1);
     await waitConnected("s1");
     const got = collect("out");
@@ -202,7 +203,7 @@ describe("ami in node", function () {
     await waitFor(() => got.length >= 1, "the event");
     await sleep(100);
     assert.equal(got.length, 1, "exactly one message per event after redeploys");
-    assert.equal(connectionOf("s1").amiClient.subscriptionCount, 1, "one core subscription for the router");
+    assert.equal(liveClientOf(connectionOf("s1")).subscriptionCount, 1, "one core subscription for the router");
     await waitFor(() => pbx.loggedIn === 1, "old sessions to be gone");
   });
 

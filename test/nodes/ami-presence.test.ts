@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
-import { ADMIN, Msg, NODES_DIR, TAB as tab, amiNodes, amiPresence, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
+import { ADMIN, Msg, TAB as tab, amiNodes, amiPresence, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
+import { liveClientOf } from "../helpers/seam";
 
 /**
  * "ami presence" against the simulated PBX's lab: hints 6001@test and 6002@test follow
@@ -11,7 +11,6 @@ import { ADMIN, Msg, NODES_DIR, TAB as tab, amiNodes, amiPresence, collect, conn
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
-const { feedsOf } = require(path.join(NODES_DIR, "node-red", "tracking-feed.js"));
 const nodes = withCatalogs(amiNodes);
 
 const story = (got: Msg[], id: string) => got.filter((m) => m.topic === id).map((m) => `${m.payload.previous ?? "-"} > ${m.payload.state}`);
@@ -80,9 +79,9 @@ describe("ami presence node", function () {
     const lists = (name: string) => pbx.actions.filter((x) => x.action.get("Action") === name).length;
     assert.deepEqual([lists("ExtensionStateList"), lists("DeviceStateList")], [1, 1], "one seeding for two nodes");
     const connection = connectionOf("s1");
-    assert.equal(connection.amiClient.subscriptionCount, 1);
-    assert.equal(feedsOf(connection).presence.userCount, 2);
-    assert.equal(feedsOf(connection).calls, undefined, "no call tracker without a calls node");
+    assert.equal(liveClientOf(connection).subscriptionCount, 1);
+    assert.equal(connection.runningFeed("presence").userCount, 2);
+    assert.equal(connection.runningFeed("calls"), undefined, "no call tracker without a calls node");
 
     await waitFor(() => lastStatus("a")?.text === "in use: 0 of 2", "the idle count");
     assert.deepEqual([lastStatus("a")?.fill, lastStatus("a")?.shape], ["green", "dot"]);

@@ -15,7 +15,6 @@ import { ADMIN, Msg, NODES_DIR, TAB as tab, amiIn, amiNodes, collect, connection
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
 const queuesNode = require(path.join(NODES_DIR, "asterisk-ami-queues.js"));
-const { feedsOf } = require(path.join(NODES_DIR, "node-red", "tracking-feed.js"));
 const nodes = withCatalogs([...amiNodes, queuesNode]);
 
 function amiQueues(id: string, serverId: string, extra: Record<string, unknown> = {}, wires: string[] = []): Record<string, unknown> {
@@ -103,7 +102,7 @@ describe("ami queues node", function () {
     assert.deepEqual(snap.ami, { server: `127.0.0.1:${pbx.port}`, snapshot: "queues", count: 2, connected: true });
     assert.deepEqual((gotB.find((m) => Array.isArray(m.payload)) as Msg).payload.map((q: Msg) => q.name), ["testq"]);
     assert.equal(pbx.actions.filter((x) => x.action.get("Action") === "QueueStatus").length, 1, "one seeding for two nodes");
-    assert.equal(feedsOf(connectionOf("s1")).queues.userCount, 2);
+    assert.equal(connectionOf("s1").runningFeed("queues").userCount, 2);
 
     await waitFor(() => lastStatus("a")?.text === "0 waiting, 1 of 1 available", "the status");
     assert.deepEqual([lastStatus("a")?.fill, lastStatus("a")?.shape], ["green", "dot"]);
@@ -118,7 +117,7 @@ describe("ami queues node", function () {
   it("serves the queue names to the editor: from the tracker, else a QueueSummary; none for a server not deployed", async () => {
     await helper.load(nodes, [tab, server("s1", pbx.port), amiQueues("a", "s1", { queues: ["nothing"] })], { s1: ADMIN });
     await waitConnected("s1");
-    await waitFor(() => feedsOf(connectionOf("s1")).queues.current?.tracker.size === 2, "the seeded tracker");
+    await waitFor(() => connectionOf("s1").runningFeed("queues").current?.tracker.size === 2, "the seeded tracker");
     const fromTracker = await helper.request().get("/asterisk-ami/queues/s1").expect(200);
     assert.deepEqual(fromTracker.body, ["supportq", "testq"]);
     assert.equal(pbx.actions.filter((x) => x.action.get("Action") === "QueueSummary").length, 0);
@@ -136,9 +135,9 @@ describe("ami queues node", function () {
     await helper.load(nodes, [tab, server("s1", pbx.port), amiQueues("a", "s1", {})], { s1: ADMIN });
     await waitConnected("s1");
     const connection = connectionOf("s1");
-    await waitFor(() => feedsOf(connection).queues?.current !== undefined, "the tracker");
+    await waitFor(() => connection.runningFeed("queues")?.current !== undefined, "the tracker");
     await helper.setFlows([tab, server("s1", pbx.port), amiIn("i", "s1", { names: ["Hangup"] })], "nodes", { s1: ADMIN });
-    assert.equal(feedsOf(connection).queues, undefined, "no tracker without a queues node");
+    assert.equal(connection.runningFeed("queues"), undefined, "no tracker without a queues node");
     await helper.unload();
     await waitFor(() => pbx.sessions === 1, "the node's session to end (the test's caller stays)");
     const names = pbx.actions.map((a) => String(a.action.get("Action")));

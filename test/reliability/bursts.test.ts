@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { ADMIN, TAB as tab, amiIn, connectionOf, helper, server, sink, waitConnected, waitFor } from "../nodes/harness";
 import { floodIndex } from "../../simulator/flood";
 import { functionNode, nodes } from "./support";
+import { backlogOf, liveClientOf } from "../helpers/seam";
 
 /**
  * Bursts as a PBX sends them (a trunk dropping 200 calls, a reload, a campaign): the simulated PBX,
@@ -100,7 +101,7 @@ describe("reliability: bursts of events into ami in (the PBX in its own process)
     try {
       child!.send({ cmd: "flood", events, writeTimeoutMs });
       const flood = await next();
-      const client = connectionOf("s1").amiClient;
+      const client = liveClientOf(connectionOf("s1"));
       await waitFor(() => done() || client.stats.reconnects > 0, `the burst of ${events} to be delivered`, 40000).catch((err: Error) => {
         throw new Error(`${err.message} (longest turn ${longest.toFixed(0)} ms; PBX sessions after the flood ${flood.loggedInAfter})`);
       });
@@ -117,9 +118,9 @@ describe("reliability: bursts of events into ami in (the PBX in its own process)
       const got = tally("out");
       await waitConnected("s1");
       unspy(["in"]);
-      const client = connectionOf("s1").amiClient;
+      const client = liveClientOf(connectionOf("s1"));
       const flood = await burst(events, () => got.count >= events);
-      const stats = helper.getNode("in").amiBacklog;
+      const stats = backlogOf(connectionOf("s1"), "in");
       assert.equal(got.count, events, "every event delivered");
       assert.equal(got.outOfOrder, 0, "in order");
       assert.equal(stats.dropped, 0, "nothing dropped");
@@ -147,7 +148,7 @@ describe("reliability: bursts of events into ami in (the PBX in its own process)
     const got = tally("out");
     await waitConnected("s1");
     unspy(["in"]);
-    const stats = () => helper.getNode("in").amiBacklog;
+    const stats = () => backlogOf(connectionOf("s1"), "in");
     const flood = await burst(events, () => stats().queued === 0 && stats().inFlight === 0 && got.count + stats().dropped >= events);
     const s = stats();
     assert.ok(s.dropped > 0, "the slow flow could not take them all");
@@ -179,7 +180,7 @@ describe("reliability: bursts of events into ami in (the PBX in its own process)
     unspy(filters.map((_f, k) => `in${k}`));
     const flood = await burst(events, () => tallies.every((t, k) => t.count >= expected[k]));
     filters.forEach((_f, k) => {
-      const s = helper.getNode(`in${k}`).amiBacklog;
+      const s = backlogOf(connectionOf("s1"), `in${k}`);
       assert.equal(tallies[k].count, expected[k], `node ${k}: all ${expected[k]} of its events`);
       assert.equal(tallies[k].outOfOrder, 0, `node ${k}: in order`);
       assert.equal(s.dropped, 0, `node ${k}: nothing dropped`);

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { startPbx } from "../../simulator";
 import { ADMIN, ROOT, TAB as tab, amiAction, amiIn, catchFor, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusesOf, waitConnected, waitFor } from "../nodes/harness";
 import { AmiProxy, MiB, activeResources, allLogText, freePort, functionNode, gc, heapAfterGc, logged, nodes, resetSpies, tlsNode } from "./support";
+import { backlogOf, framerOf, liveClientOf, liveSocketOf, routeCountOf, socketOf } from "../helpers/seam";
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
@@ -95,7 +96,7 @@ describe("reliability: fault scenarios through the nodes", function () {
       helper.getNode("orig").receive({ payload: { Channel: `Local/${i}@test`, Context: "test", Exten: "100", Priority: 1, Async: true, Variable: { CALL: String(i) } } });
     }
     await waitFor(() => received(pbx!, "Originate").length === 100, "100 Originates at the PBX");
-    assert.equal(connectionOf("s1").amiClient.inFlight, 100, "100 in flight");
+    assert.equal(liveClientOf(connectionOf("s1")).inFlight, 100, "100 in flight");
     pbx.dropAll();
     pbx.setResponseDelay(0);
     await waitFor(() => caught.length === 100, "100 errors in Catch", timeoutS * 1000);
@@ -260,15 +261,15 @@ describe("reliability: fault scenarios through the nodes", function () {
     let warmHeap = 0;
     function snapshot() {
       const conn = connectionOf("s1");
-      const client = conn.amiClient;
-      const sock = client.socket;
+      const client = liveClientOf(conn);
+      const sock = socketOf(client);
       const events = helper._events;
       return {
         users: conn.userCount,
-        routes: conn.routeCount,
+        routes: routeCountOf(conn),
         subscriptions: client.subscriptionCount,
-        clientListeners: client.eventNames().reduce((n: number, e: string) => n + client.listenerCount(e), 0),
-        socketListeners: ["data", "close", "error", "end"].reduce((n, e) => n + sock.listenerCount(e), 0),
+        clientListeners: client.eventNames().reduce((n: number, e) => n + client.listenerCount(e), 0),
+        socketListeners: ["data", "close", "error", "end"].reduce((n, e) => n + (sock?.listenerCount(e) ?? 0), 0),
         runtimeListeners: events.eventNames().reduce((n: number, e: string) => n + events.listenerCount(e), 0),
         processListeners: process.eventNames().reduce((n, e) => n + process.listenerCount(e as string), 0),
         resources: activeResources(),
@@ -378,8 +379,8 @@ describe("reliability: fault scenarios through the nodes", function () {
         helper.log()?.resetHistory();
       };
       await waitConnected("s1");
-      const client = connectionOf("s1").amiClient;
-      const stats = () => helper.getNode("in").amiBacklog;
+      const client = liveClientOf(connectionOf("s1"));
+      const stats = () => backlogOf(connectionOf("s1"), "in");
       await sleep(200);
       forgetHarnessRecords();
       const heap0 = await heapAfterGc();
@@ -393,7 +394,7 @@ describe("reliability: fault scenarios through the nodes", function () {
       let full: { heap: number; queued: number; inFlight: number } | undefined;
       const sampler = setInterval(() => {
         peak = Math.max(peak, process.memoryUsage().heapUsed);
-        paused ||= client.socket?.isPaused() ?? false;
+        paused ||= socketOf(client)?.isPaused() ?? false;
         if (!full && client.stats.eventsReceived - received0 >= events) {
           const { queued, inFlight } = stats();
           forgetHarnessRecords();
@@ -450,17 +451,17 @@ describe("reliability: fault scenarios through the nodes", function () {
     it("8b. a flow that blocks the event loop 200 ms per message: nothing in Node.js reads the socket then; the PBX drops the session, and the user sees it", async () => {
       await helper.load(nodes(functionNode), stormFlow(200, 100), { s1: ADMIN });
       await waitConnected("s1");
-      const client = connectionOf("s1").amiClient;
+      const client = liveClientOf(connectionOf("s1"));
       const heap0 = process.memoryUsage().heapUsed;
       child!.send({ cmd: "flood", events: 30_000 });
       const flood = await next();
       await waitFor(() => client.stats.reconnects >= 1, "the lost session to be noticed", 10000);
       const peak = process.memoryUsage().heapUsed;
-      console.log(`      (200 ms per message: PBX sessions after the storm ${flood.loggedInAfter}; ami in dropped ${helper.getNode("in").amiBacklog.dropped}, heap +${((peak - heap0) / MiB).toFixed(1)} MiB)`);
+      console.log(`      (200 ms per message: PBX sessions after the storm ${flood.loggedInAfter}; ami in dropped ${backlogOf(connectionOf("s1"), "in").dropped}, heap +${((peak - heap0) / MiB).toFixed(1)} MiB)`);
       assert.equal(flood.loggedInAfter, 0, "the PBX dropped the client that stopped reading");
       assert.ok(logged("warn", "s1").some((l) => /AMI connection lost.*reconnecting in \d+ ms/.test(l)), "a warning says the session was lost");
       await waitFor(() => texts("in").some((t) => /^reconnecting in \d+ s/.test(t)), "reconnecting in the status", 5000);
-      assert.ok(helper.getNode("in").amiBacklog.dropped > 0, "and the node counted what it dropped");
+      assert.ok(backlogOf(connectionOf("s1"), "in").dropped > 0, "and the node counted what it dropped");
       assert.ok(peak - heap0 < 48 * MiB);
     });
   });
@@ -478,13 +479,13 @@ describe("reliability: fault scenarios through the nodes", function () {
     ];
     for (const [what, chunk] of cases) {
       await waitConnected("s1");
-      const client = connectionOf("s1").amiClient;
-      const framer = client.framer;
+      const client = liveClientOf(connectionOf("s1"));
+      const framer = framerOf(client);
       const before = client.stats.reconnects;
       const errorsBefore = logged("error", "s1").length;
       let peakBuffered = 0;
       // After each chunk the client read (its own data listener runs first): what the framer holds.
-      const sock = client.socket;
+      const sock = liveSocketOf(client);
       const sample = (): void => {
         peakBuffered = Math.max(peakBuffered, framer.bufferedBytes);
       };
