@@ -3,6 +3,7 @@ import { CallTracker, CallUpdate } from "../../src/ami/calls";
 import { compileCallFilter } from "../../src/node-red/call-filter";
 import { FilterError } from "../../src/node-red/wildcards";
 import { loadCapture } from "../helpers/capture-pbx";
+import { clickToCall } from "../helpers/click-to-call";
 
 describe("ami calls extension filter: the part the extension plays, on real SIP calls", () => {
   const updatesOf = (capture: string): CallUpdate[] => {
@@ -33,5 +34,14 @@ describe("ami calls extension filter: the part the extension plays, on real SIP 
 
   it("refuses an unknown role", () => {
     assert.throws(() => compileCallFilter({ extensions: "6001", extensionRole: "callee" }), FilterError);
+  });
+});
+
+describe("ami calls extension filter on a click-to-call", () => {
+  it("click-to-call (an Originate to PJSIP/6001): 6001 places the call to the number; it is not a call to 6001", () => {
+    const out = clickToCall();
+    const asCalled = compileCallFilter({ extensions: "6001", extensionRole: "called" });
+    const asCaller = compileCallFilter({ extensions: "6001", extensionRole: "caller" });
+    assert.deepEqual([out.some((u) => asCalled.accepts(u)), out.filter((u) => asCaller.accepts(u)).map((u) => u.step)], [false, ["ringing", "answered", "ended"]]);
   });
 });
