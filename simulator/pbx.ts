@@ -19,16 +19,39 @@ import { CALL_CENTRE_QUEUES, callCentreDialplan } from "./call-centre-lab";
 export const BANNER = "Asterisk Call Manager/11.0.0";
 
 export interface PbxCoreOptions {
+  /** 0 = ephemeral (default 0). */
   port?: number;
+  /** Default 127.0.0.1. */
   host?: string;
+  /** Default: the capture lab's admin/amp111 (all), limited/limited1 (call), filtered/filt1 (all + eventfilters). */
   users?: PbxUser[];
+  /** Also listen with TLS. */
   tls?: { key: string | Buffer; cert: string | Buffer; port?: number };
+  /** Delay before a failed login is answered and closed; default 1000 (capture `login-bad-secret`). */
   authFailDelayMs?: number;
+  /**
+   * Background calls in the lab's mix (ring group, queue, unanswered, abandoned, busy, internal,
+   * outbound), arriving at random around this rate of real time; see simulator/traffic.ts.
+   * `seed` makes the sequence of calls (kinds, callers, durations, gaps) repeat run after run.
+   */
   traffic?: { callsPerMinute: number; seed?: number };
+  /** Multiplies dialplan waits (0.05 makes a 1 s Wait take 50 ms). */
   timeScale?: number;
+  /** A JSON file with users / queues / dialplan / deviceStates / globals (see simulator/config.ts). */
   config?: string;
+  /**
+   * The SIP lab of the captures `sip-*` (simulator/sip.ts): PJSIP endpoints 6001 Alice, 6002 Bob,
+   * 6003 Carol and the `provider` trunk, driven through `SimulatedPbx.phones`. Off by default: its
+   * context `phones` is the captures' (`_600X` dials PJSIP/600X), not the default lab's Local one.
+   */
   sip?: boolean;
-  /** The call centre (simulator/call-centre.ts): true, or its options. */
+  /**
+   * The call centre (simulator/call-centre.ts, README "The call centre"): queues sales (4 agents)
+   * and support (6 agents, 2 shared with sales), agents Local/20xx@agents logged in, callers placed
+   * into context `callcentre`, driven through `SimulatedPbx.callCentre`. `true` adds its background
+   * traffic (peaks, abandons, pauses, logouts); `{ traffic: false }` only what a test does;
+   * `{ seed }` repeats the traffic's arrivals. Off by default (the captures' lab has no such queues).
+   */
   callCentre?: boolean | CallCentreOptions;
 }
 

@@ -289,7 +289,13 @@ export class SipTraffic extends RandomTraffic {
     await this.wait(p.talkS);
     const up = (phone: string): boolean => this.state(phone) === "up";
     if (!up(answerer) || !up(p.from)) return;
+    return this.talk(p, script, answerer);
+  }
 
+  /** The answered call: a hold, DTMF or a transfer as planned, then one side hangs up. */
+  private async talk(p: SipPlan, script: Script, answerer: string): Promise<void> {
+    const { phones } = this;
+    const up = (phone: string): boolean => this.state(phone) === "up";
     if (p.kind === "inbound-hold" || p.kind === "internal-hold") {
       if (this.act(`${answerer} holds`, () => phones.hold(answerer))) this.stats.holds++;
       await this.wait(p.holdS);
@@ -303,35 +309,43 @@ export class SipTraffic extends RandomTraffic {
       const target = p.transferTo.find((t) => this.idle(t));
       if (target) {
         script.take(target);
-        if (this.act(`${answerer} transfers to ${target}`, () => phones.blindTransfer(answerer, target))) {
-          this.stats.blindTransfers++;
-          script.release(answerer);
-          await this.wait(p.ringS);
-          if (this.state(target) !== "ringing") return this.untilIdle(p.from);
-          if (!this.act(`${target} answers the transfer`, () => phones.answer(target))) return;
-          await this.wait(p.talk2S);
-          return this.end(p.from, target, p.callerHangsUp);
-        }
+        if (this.act(`${answerer} transfers to ${target}`, () => phones.blindTransfer(answerer, target))) return this.blindTransferred(p, script, answerer, target);
       }
     } else if (p.kind === "attended-transfer") {
       const target = p.transferTo.find((t) => this.idle(t));
-      if (target) {
-        script.take(target);
-        // The consultation has no timeout and only the captured path exists: the target answers,
-        // then the transferer hangs up.
-        if (!this.act(`${answerer} keys *2${target}`, () => phones.sendDtmf(answerer, `*2${target}`))) return;
-        await this.wait(p.ringS);
-        if (this.state(target) !== "ringing") return;
-        if (!this.act(`${target} answers the consultation`, () => phones.answer(target))) return;
-        await this.wait(p.holdS);
-        if (!this.act(`${answerer} completes the transfer`, () => phones.hangUp(answerer))) return;
-        this.stats.attendedTransfers++;
-        script.release(answerer);
-        await this.wait(p.talk2S);
-        return this.end(p.from, target, p.callerHangsUp);
-      }
+      if (target) return this.attendedTransfer(p, script, answerer, target);
     }
     return this.end(p.from, answerer, p.callerHangsUp);
+  }
+
+  /** After the REFER: the target rings, answers, and the call goes on with it. */
+  private async blindTransferred(p: SipPlan, script: Script, answerer: string, target: string): Promise<void> {
+    this.stats.blindTransfers++;
+    script.release(answerer);
+    await this.wait(p.ringS);
+    if (this.state(target) !== "ringing") return this.untilIdle(p.from);
+    if (!this.act(`${target} answers the transfer`, () => this.phones.answer(target))) return;
+    await this.wait(p.talk2S);
+    return this.end(p.from, target, p.callerHangsUp);
+  }
+
+  /**
+   * `*2` and the target: the consultation has no timeout and only the captured path exists, so the
+   * target answers, then the transferer hangs up.
+   */
+  private async attendedTransfer(p: SipPlan, script: Script, answerer: string, target: string): Promise<void> {
+    const { phones } = this;
+    script.take(target);
+    if (!this.act(`${answerer} keys *2${target}`, () => phones.sendDtmf(answerer, `*2${target}`))) return;
+    await this.wait(p.ringS);
+    if (this.state(target) !== "ringing") return;
+    if (!this.act(`${target} answers the consultation`, () => phones.answer(target))) return;
+    await this.wait(p.holdS);
+    if (!this.act(`${answerer} completes the transfer`, () => phones.hangUp(answerer))) return;
+    this.stats.attendedTransfers++;
+    script.release(answerer);
+    await this.wait(p.talk2S);
+    return this.end(p.from, target, p.callerHangsUp);
   }
 
   /** One side hangs up (BYE), if the call is still up. */
