@@ -51,7 +51,7 @@ export class AttendedTransfer {
   }
 
   /** The Local/<to>@phones pair the feature dials; ;2 runs `to`@phones, ;1 joins the transferer's new bridge. */
-  startConsult(transferer: Leg, to: string): void {
+  private startConsult(transferer: Leg, to: string): void {
     transferer.atxfer = undefined;
     const transferee = transferer.call.caller;
     const { l1, l2, b2 } = this.dialLocal(transferer, to);

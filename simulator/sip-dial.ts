@@ -71,7 +71,7 @@ export class SipDial {
   }
 
   /** Dial's timeout: NOANSWER, the dialplan goes on to Hangup(); the rung legs go with cause 0. */
-  dialTimeout(call: SipCall): void {
+  private dialTimeout(call: SipCall): void {
     if (call.done || call.answered) return;
     for (const t of call.targets) this.c.dialEnd(call, t, "NOANSWER");
     this.dialFailed(call, "NOANSWER");

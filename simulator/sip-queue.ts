@@ -43,7 +43,7 @@ export class SipQueue {
   }
 
   /** A member's phone answers the INVITE with 180 Ringing. */
-  queueRinging(leg: Leg): void {
+  private queueRinging(leg: Leg): void {
     this.c.setState(leg, 5);
     this.c.newexten(leg.ch, "AppQueue", "(Outgoing Line)");
     this.c.emit("NewConnectedLine", "call", leg.ch);
@@ -87,7 +87,7 @@ export class SipQueue {
    * leaves (QueueCallerLeave) and the dialplan's Hangup() follows. Not in the captures: the event
    * names follow app_queue, the order is the Dial() timeout's.
    */
-  queueTimeout(call: SipCall): void {
+  private queueTimeout(call: SipCall): void {
     if (call.done || call.answered) return;
     for (const t of call.targets) this.c.dialEnd(call, t, "NOANSWER");
     const caller = call.caller.ch;
@@ -114,7 +114,7 @@ export class SipQueue {
     this.c.devices.memberCalls.set(agent.ep.id, { taken: m.taken + 1, last: Math.floor(Date.now() / 1000) });
   }
 
-  memberHeaders(ep: Endpoint): Pairs {
+  private memberHeaders(ep: Endpoint): Pairs {
     const device = `PJSIP/${ep.id}`;
     return [["Queue", QUEUE], ["Interface", device], ["MemberName", SIPQ_MEMBERS[device] ?? device]];
   }
