@@ -28,7 +28,8 @@ export { CallTracker, CALL_EVENTS } from "./calls";
 export { CallTrackerOptions, CallUpdate, Call, CallStep, CallState, Leg, Dial, Party, Transfer, Direction, Disposition } from "./call-types";
 export { callDirection, DirectionRules, DEFAULT_INBOUND_CONTEXTS, DEFAULT_EXTERNAL_DIGITS } from "./call-direction";
 export { dialledNumber } from "./call-numbers";
-export { PresenceTracker, Presence, PresenceState, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, DEFAULT_MAX_PRESENCE_ENTRIES, extensionState, deviceState, isActive, isPersonDevice } from "./presence";
+export { PresenceTracker, Presence, PresenceChange, ExtensionPresence, DevicePresence, PRESENCE_EVENTS, DEFAULT_MAX_PRESENCE_ENTRIES } from "./presence";
+export { PresenceState, extensionState, deviceState, isActive, isPersonDevice } from "./presence-state";
 export {
   QueueTracker,
   QueueTrackerOptions,

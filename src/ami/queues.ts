@@ -15,6 +15,7 @@ import {
 } from "./queue-types";
 import { callerOf, count, keepSince, memberChanged, memberOf, own } from "./queue-members";
 import { byName } from "./names";
+import { LeftCaller, LeftCallers } from "./queue-left-callers";
 
 /**
  * Queues live: each queue's waiting callers, its members and their states, and its counters since
@@ -23,7 +24,7 @@ import { byName } from "./names";
  *
  * An answered call says QueueCallerLeave first and AgentConnect after it (sip-queue-answered
  * capture); a caller who hangs up says QueueCallerAbandon, then QueueCallerLeave. So a caller
- * leaves the waiting list on whichever comes first, and is remembered for a while (MAX_LEFT) so
+ * leaves the waiting list on whichever comes first, and is remembered for a while (LeftCallers) so
  * that the event after it still knows who it was: "caller-left" carries the outcome when it is
  * already known ("abandoned"), "answered" the caller who had left.
  *
@@ -31,9 +32,6 @@ import { byName } from "./names";
  */
 
 export * from "./queue-types";
-
-/** Callers remembered after they left the waiting list, for the event that tells the outcome. */
-const MAX_LEFT = 1000;
 
 interface QueueState {
   name: string;
@@ -46,19 +44,11 @@ interface QueueState {
   sinceStart: PeriodCounters;
 }
 
-interface LeftCaller {
-  caller: QueueCaller;
-  wait: number;
-  outcome?: "answered" | "abandoned";
-  /** QueueCallerLeave was seen. */
-  leaveSeen: boolean;
-}
-
 type Handler = (q: QueueState, e: AmiMessage) => QueueChange[];
 
 export class QueueTracker {
   private readonly queues = new Map<string, QueueState>();
-  private readonly left = new Map<string, LeftCaller>();
+  private readonly left = new LeftCallers();
   private callerCount = 0;
   private readonly now: () => number;
   private readonly started: number;
@@ -211,7 +201,7 @@ export class QueueTracker {
       gone.leaveSeen = true;
       return [{ kind: "caller-left", queue: q.name, caller: { ...waiting }, wait: gone.wait }];
     }
-    const gone = this.left.get(leftKey(q.name, uniqueid));
+    const gone = this.left.get(q.name, uniqueid);
     if (!gone || gone.leaveSeen) return [];
     gone.leaveSeen = true;
     return [{ kind: "caller-left", queue: q.name, caller: { ...gone.caller }, wait: gone.wait, reason: gone.outcome }];
@@ -237,9 +227,7 @@ export class QueueTracker {
     const talk = count(e.get("TalkTime"));
     q.today.finished(talk);
     q.sinceStart.finished(talk);
-    const key = leftKey(q.name, e.get("Uniqueid") ?? "");
-    const gone = this.left.get(key);
-    this.left.delete(key);
+    const gone = this.left.take(q.name, e.get("Uniqueid") ?? "");
     const change: QueueChange = { kind: "completed", queue: q.name, member: this.memberIn(q, e), talk, reason: e.get("Reason") };
     if (gone) change.caller = { ...gone.caller };
     return [change];
@@ -280,21 +268,16 @@ export class QueueTracker {
   /** The caller an AgentConnect or QueueCallerAbandon concerns, out of the waiting list, with the outcome kept. */
   private outcome(q: QueueState, uniqueid: string, outcome: "answered" | "abandoned"): QueueCaller | undefined {
     const waiting = q.callers.get(uniqueid);
-    const gone = waiting ? this.leave(q, waiting) : this.left.get(leftKey(q.name, uniqueid));
+    const gone = waiting ? this.leave(q, waiting) : this.left.get(q.name, uniqueid);
     if (!gone) return undefined;
     gone.outcome = outcome;
     return { ...gone.caller };
   }
 
-  /** Takes a caller off the waiting list and remembers it (at most MAX_LEFT, the oldest let go). */
+  /** Takes a caller off the waiting list and remembers it (LeftCallers: at most MAX_LEFT). */
   private leave(q: QueueState, caller: QueueCaller): LeftCaller {
     this.removeCaller(q, caller);
-    const gone: LeftCaller = { caller, wait: Math.max(0, Math.round((this.now() - caller.since) / 1000)), leaveSeen: false };
-    const key = leftKey(q.name, caller.uniqueid);
-    this.left.delete(key);
-    if (this.left.size >= MAX_LEFT) this.left.delete(this.left.keys().next().value as string);
-    this.left.set(key, gone);
-    return gone;
+    return this.left.remember(q.name, caller, Math.max(0, Math.round((this.now() - caller.since) / 1000)));
   }
 
   private removeCaller(q: QueueState, caller: QueueCaller): void {
@@ -389,11 +372,6 @@ export class QueueTracker {
     };
   }
 }
-
-function leftKey(queue: string, uniqueid: string): string {
-  return `${queue}\n${uniqueid}`;
-}
-
 
 function nonNegative(x: number | undefined): number | undefined {
   return typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : undefined;
