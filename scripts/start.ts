@@ -231,51 +231,54 @@ async function editorPort(): Promise<number> {
   return port;
 }
 
-async function main(): Promise<void> {
-  fs.mkdirSync(USER_DIR, { recursive: true });
-  linkPackage();
+/** The Asterisk named by AMI_HOST, AMI_PORT, AMI_USERNAME and AMI_SECRET. */
+function asteriskTarget(host: string): Target {
+  if (!process.env.AMI_USERNAME || !process.env.AMI_SECRET) throw new Error("AMI_HOST is set: set AMI_USERNAME and AMI_SECRET too");
+  const target = {
+    host,
+    port: Number(process.env.AMI_PORT ?? 5038),
+    username: process.env.AMI_USERNAME,
+    secret: process.env.AMI_SECRET,
+    label: `${host}:${process.env.AMI_PORT ?? 5038}`,
+  };
+  log(`using the Asterisk at ${target.host}:${target.port} as ${target.username}`);
+  return target;
+}
 
-  let pbx: SimulatedPbx | undefined;
-  let target: Target;
-  if (process.env.AMI_HOST) {
-    if (!process.env.AMI_USERNAME || !process.env.AMI_SECRET) throw new Error("AMI_HOST is set: set AMI_USERNAME and AMI_SECRET too");
-    target = {
-      host: process.env.AMI_HOST,
-      port: Number(process.env.AMI_PORT ?? 5038),
-      username: process.env.AMI_USERNAME,
-      secret: process.env.AMI_SECRET,
-      label: `${process.env.AMI_HOST}:${process.env.AMI_PORT ?? 5038}`,
-    };
-    log(`using the Asterisk at ${target.host}:${target.port} as ${target.username}`);
+/**
+ * The simulated PBX on AMI_SIM_PORT (a clear error when it is taken), else on 5038, else on a free
+ * port (on a PBX host Asterisk already listens on 5038).
+ */
+async function startSimulatedPbx(): Promise<SimulatedPbx> {
+  const callsPerMinute = Number(process.env.AMI_SIM_TRAFFIC ?? 12);
+  // The SIP lab (PJSIP phones 6001-6003 and a trunk, docs/simulator.md) unless AMI_SIM_SIP=0,
+  // which gives the Local-channel lab of the first captures.
+  const sip = process.env.AMI_SIM_SIP !== "0";
+  // The call centre (queues sales and support, docs/simulator.md) unless AMI_SIM_CALL_CENTRE=0.
+  const callCentre = process.env.AMI_SIM_CALL_CENTRE !== "0";
+  const start = (port: number) => startPbx({ port, host: "127.0.0.1", sip, traffic: { callsPerMinute }, callCentre });
+  let pbx: SimulatedPbx;
+  if (process.env.AMI_SIM_PORT !== undefined) {
+    const port = Number(process.env.AMI_SIM_PORT);
+    pbx = await start(port).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "EADDRINUSE"
+        ? new Error(`port ${port} (AMI_SIM_PORT) is taken: choose another, or leave AMI_SIM_PORT unset and the simulated PBX takes a free port. ${ASTERISK_HINT(port)}`)
+        : err;
+    });
   } else {
-    const callsPerMinute = Number(process.env.AMI_SIM_TRAFFIC ?? 12);
-    // The SIP lab (PJSIP phones 6001-6003 and a trunk, simulator/README.md) unless AMI_SIM_SIP=0,
-    // which gives the Local-channel lab of the first captures.
-    const sip = process.env.AMI_SIM_SIP !== "0";
-    // The call centre (queues sales and support, simulator/README.md) unless AMI_SIM_CALL_CENTRE=0.
-    const callCentre = process.env.AMI_SIM_CALL_CENTRE !== "0";
-    const start = (port: number) => startPbx({ port, host: "127.0.0.1", sip, traffic: { callsPerMinute }, callCentre });
-    if (process.env.AMI_SIM_PORT !== undefined) {
-      const port = Number(process.env.AMI_SIM_PORT);
-      pbx = await start(port).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === "EADDRINUSE"
-          ? new Error(`port ${port} (AMI_SIM_PORT) is taken: choose another, or leave AMI_SIM_PORT unset and the simulated PBX takes a free port. ${ASTERISK_HINT(port)}`)
-          : err;
-      });
-    } else {
-      // On a PBX host Asterisk already listens on 5038: the simulated PBX then takes a free port.
-      pbx = await start(5038).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EADDRINUSE") throw err;
-        const taken = await start(0);
-        log(`port 5038 is taken, so the simulated PBX took port ${taken.port}. ${ASTERISK_HINT(5038)}`);
-        return taken;
-      });
-    }
-    target = { host: pbx.host, port: pbx.port, username: "admin", secret: "amp111", label: "simulated PBX" };
-    log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${sip ? "SIP lab (PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, trunk provider)" : "Local-channel lab"}, ${callsPerMinute} calls a minute${callCentre ? ", call centre (queues sales and support; AMI_SIM_CALL_CENTRE=0: off)" : ""}`);
+    pbx = await start(5038).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") throw err;
+      const taken = await start(0);
+      log(`port 5038 is taken, so the simulated PBX took port ${taken.port}. ${ASTERISK_HINT(5038)}`);
+      return taken;
+    });
   }
+  log(`simulated PBX listening on ${pbx.host}:${pbx.port} (users admin/amp111, limited/limited1), ${sip ? "SIP lab (PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, trunk provider)" : "Local-channel lab"}, ${callsPerMinute} calls a minute${callCentre ? ", call centre (queues sales and support; AMI_SIM_CALL_CENTRE=0: off)" : ""}`);
+  return pbx;
+}
 
-  UI_PORT = await editorPort();
+/** Node-RED on the editor's port, stopped (then the PBX) on Ctrl-C, SIGTERM or its own exit. */
+function startNodeRed(pbx: SimulatedPbx | undefined): ChildProcess {
   const red = spawn(process.execPath, [require.resolve("node-red/red.js", { paths: [ROOT] }), "--userDir", USER_DIR, "--settings", writeSettings(), "--port", String(UI_PORT)], {
     // Relative paths in flows (the call log's CSV file) land in the user dir, not in the repo.
     cwd: USER_DIR,
@@ -299,7 +302,21 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   red.on("exit", (code) => void stop(code ?? 0));
+  return red;
+}
 
+async function main(): Promise<void> {
+  fs.mkdirSync(USER_DIR, { recursive: true });
+  linkPackage();
+  let pbx: SimulatedPbx | undefined;
+  let target: Target;
+  if (process.env.AMI_HOST) target = asteriskTarget(process.env.AMI_HOST);
+  else {
+    pbx = await startSimulatedPbx();
+    target = { host: pbx.host, port: pbx.port, username: "admin", secret: "amp111", label: "simulated PBX" };
+  }
+  UI_PORT = await editorPort();
+  const red = startNodeRed(pbx);
   await waitForEditor(red);
   const deployed = await deployDemo(target);
   log(deployed ? "demo flow deployed" : "flows left as they were");

@@ -6,7 +6,6 @@ import { randomUUID } from "node:crypto";
 import { Bridge, bridgeHeaders, Channel, channelHeaders } from "./channel";
 import type { CallEngine } from "./calls";
 
-
 export class CallBridges {
   constructor(private readonly e: CallEngine) {}
 

@@ -6,7 +6,6 @@ import { Channel, UNKNOWN } from "./channel";
 import { evaluateExpression } from "./expressions";
 import type { CallHost } from "./calls";
 
-
 export class ChannelVariables {
   constructor(private readonly host: CallHost) {}
 

@@ -14,6 +14,7 @@ const DIAL_VARIABLES = [
   "DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS",
   "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS",
 ];
+/** `Local/<exten>@<context>`, the only technology Dial() and the queue members reach in the default lab. */
 export const LOCAL_TARGET = /^Local\/([^@/]+)@([^/,]+)$/i;
 
 /** One party a Dial() or Queue() rings: a Local channel to exten@context. */
@@ -25,7 +26,6 @@ export interface DialTarget {
   /** Queue(): the member rung (AgentCalled, AgentConnect ...). */
   member?: QueueMember;
 }
-
 
 export class DialApp {
   constructor(private readonly e: CallEngine) {}

@@ -5,7 +5,6 @@
 import { Channel } from "./channel";
 import type { CallEngine, OriginateOutcome, OriginateRequest } from "./calls";
 
-
 export class Origination {
   constructor(private readonly e: CallEngine) {}
 
