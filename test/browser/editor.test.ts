@@ -1,36 +1,38 @@
 /**
  * The editor in a real browser: Debian's Chromium, driven by playwright-core, on a real Node-RED
- * with this package linked into a fresh user dir, against the simulated PBX. What a user does:
- * find the nodes in the palette, drag them onto the canvas, edit them (autocomplete from the
- * catalog, the config node and its secret), read the help, import every example, deploy a flow and
- * watch events arrive in the debug sidebar. The browser console must stay free of errors
+ * with this package linked into a fresh user dir, against the simulated PBX (editor-session.ts).
+ * What a user does: find the nodes in the palette, drag them onto the canvas, edit them
+ * (autocomplete from the catalog, the config node and its secret), read the help, deploy a flow
+ * and watch events arrive in the debug sidebar. The browser console must stay free of errors
  * throughout. Screenshots of the palette, an edit dialog and the running flow are written to
- * SCREENSHOT_DIR (build/screenshots unless AMI_SCREENSHOT_DIR says otherwise).
+ * SCREENSHOT_DIR (build/screenshots unless AMI_SCREENSHOT_DIR says otherwise). Import > Examples:
+ * examples-import.test.ts.
+ *
+ * Over 400 lines, on purpose: the tests are one user's session in order, each working on what the
+ * ones before left in the editor (the node types the palette showed, the nodes dragged onto the
+ * canvas, the server made in the config dialog, the flow deployed). Split into files, each part
+ * would have to build that canvas again through the same dialogs it tests.
  *
  * Without /usr/bin/chromium the suite skips locally; in CI (CI=true) a missing browser fails.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { BrowserContext, ConsoleMessage, Page } from "playwright-core";
-import { startPbx, SimulatedPbx } from "../../simulator";
-import { CHROMIUM, CHROMIUM_ARGS, httpRequest, NodeRedProcess, PACKAGE, ROOT, SCREENSHOT_DIR, startNodeRed } from "./editor-runtime";
+import type { Page } from "playwright-core";
+import { SimulatedPbx } from "../../simulator";
+import { layoutProblems } from "./dialog-layout";
+import { httpRequest, NodeRedProcess, PACKAGE, ROOT, SCREENSHOT_DIR } from "./editor-runtime";
+import { normalize, useEditorSession } from "./editor-session";
 
 // Functions passed to page.evaluate run in the browser; the build has no DOM lib, so its globals
 // are declared loosely here (this module only).
 declare const window: any;
 declare const document: any;
 declare const Image: any;
-declare const getComputedStyle: any;
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 /** The node sets as package.json registers them (one type per set in this package). */
 const SETS: string[] = Object.keys(pkg["node-red"].nodes);
-const EXAMPLES = fs
-  .readdirSync(path.join(ROOT, "examples"))
-  .filter((f) => f.endsWith(".json"))
-  .sort();
 const SECRET = "amp111";
 
 /** The first paragraph of a node's help, as text. */
@@ -41,9 +43,6 @@ function helpIntro(type: string): string {
   return normalize(first[1].replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"));
 }
 
-function normalize(s: string): string {
-  return s.replace(/\s+/g, " ").trim();
-}
 
 function paletteLabel(type: string): string | undefined {
   const file = path.join(ROOT, "nodes", "locales", "en-US", `${type}.json`);
@@ -51,160 +50,17 @@ function paletteLabel(type: string): string | undefined {
   return JSON.parse(fs.readFileSync(file, "utf8"))[type]?.paletteLabel;
 }
 
-/**
- * Console messages that are not errors of the editor or of our code, each understood:
- * - none so far. (The flow library catalogue fetch, the only request that leaves the machine, is
- *   switched off in the settings instead of being filtered here.)
- */
-const BENIGN: RegExp[] = [];
-
 describe("the editor in a real browser (Chromium)", function () {
   this.timeout(120_000);
   let pbx: SimulatedPbx | undefined;
   let red: NodeRedProcess | undefined;
-  let context: BrowserContext | undefined;
   let page: Page;
-  let profileDir = "";
-  const errors: string[] = [];
-  let errorsSeen = 0;
+  const { errors, noNewErrors, openEditor, shot, dragOntoCanvas, openNode, suggestions, pick, deploy, wire } = useEditorSession((s) => ({ pbx, red, page } = s));
   /** Our node types, as the runtime registered them, with what the editor knows of each. */
   let types: Array<{ type: string; category: string; icon: string; paletteLabel: string }> = [];
   /** Canvas node ids by type, of the nodes dragged from the palette. */
   const dropped = new Map<string, string>();
   let serverId = "";
-
-  before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium to run the browser tests)`);
-      this.skip();
-    }
-    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    pbx = await startPbx({ port: 0, host: "127.0.0.1", traffic: { callsPerMinute: 120 } });
-    red = await startNodeRed();
-    const { chromium } = require("playwright-core") as typeof import("playwright-core");
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "ami-chromium-"));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 850 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on("console", (m: ConsoleMessage) => {
-      if (m.type() !== "error") return;
-      const text = `console.error: ${m.text()} (${m.location().url}:${m.location().lineNumber})`;
-      if (!BENIGN.some((re) => re.test(text))) errors.push(text);
-    });
-    page.on("pageerror", (e: Error) => errors.push(`page error: ${e.message}\n${e.stack ?? ""}`));
-    await openEditor();
-  });
-
-  after(async () => {
-    await context?.close();
-    await red?.stop();
-    await pbx?.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
-  });
-
-  // A failed scenario must not leave a dialog open over the next one.
-  afterEach(async function () {
-    if (!page) return;
-    const test = this.currentTest;
-    if (test?.state === "failed") {
-      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `failed-${test.title.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}.png`) }).catch(() => undefined);
-    }
-    for (let i = 0; i < 5 && (await page.locator(".ui-dialog:visible, .red-ui-tray").count()) > 0; i++) {
-      await page.keyboard.press("Escape").catch(() => undefined);
-      const cancel = page.locator("#node-config-dialog-cancel:visible, #node-dialog-cancel:visible, #red-ui-clipboard-dialog-cancel:visible").first();
-      if (await cancel.count()) await cancel.click({ timeout: 2000 }).catch(() => undefined);
-      await page.waitForTimeout(300);
-    }
-  });
-
-  /** Asserts that the browser console had no error since the last call. */
-  function noNewErrors(what: string): void {
-    const fresh = errors.slice(errorsSeen);
-    errorsSeen = errors.length;
-    assert.deepEqual(fresh, [], `browser console errors during ${what}`);
-  }
-
-  async function openEditor(): Promise<void> {
-    await page.goto(red!.url);
-    await page.waitForFunction(() => {
-      const w = window;
-      return w.RED && w.RED.nodes && document.querySelector(".red-ui-palette-node") && !document.querySelector("#red-ui-loading-progress:not([style*='none'])");
-    }, undefined, { timeout: 30_000 });
-    await page.waitForTimeout(300);
-  }
-
-  async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, name) });
-  }
-
-  /** Drags a palette node onto the canvas and returns the new node's id. */
-  async function dragOntoCanvas(type: string, x: number, y: number): Promise<string> {
-    const before = await page.evaluate((t) => {
-      const ids: string[] = [];
-      window.RED.nodes.eachNode((n: any) => n.type === t && ids.push(n.id));
-      return ids;
-    }, type);
-    const palette = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
-    await palette.scrollIntoViewIfNeeded();
-    const from = (await palette.boundingBox())!;
-    const chart = (await page.locator("#red-ui-workspace-chart").boundingBox())!;
-    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(from.x + from.width / 2 + 20, from.y + from.height / 2, { steps: 4 });
-    await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
-    await page.mouse.up();
-    const id = await page.waitForFunction(
-      ({ t, known }) => {
-        let found = "";
-        window.RED.nodes.eachNode((n: any) => {
-          if (n.type === t && !known.includes(n.id)) found = n.id;
-        });
-        return found;
-      },
-      { t: type, known: before },
-      { timeout: 5000 },
-    );
-    return await id.jsonValue();
-  }
-
-  async function openNode(id: string): Promise<void> {
-    await page.locator(`g.red-ui-flow-node-group[id="${id}"]`).dblclick();
-    await page.waitForSelector(".red-ui-tray .red-ui-tray-body form", { state: "visible" });
-    await page.waitForTimeout(300);
-  }
-
-  /** The suggestions the autocomplete list shows now. */
-  async function suggestions(): Promise<string[]> {
-    await page.waitForSelector(".red-ui-autoComplete-container li", { state: "visible", timeout: 5000 });
-    return page.$$eval(".red-ui-autoComplete-container li", (lis) => lis.map((li) => (li.textContent ?? "").trim()));
-  }
-
-  async function pick(label: string): Promise<void> {
-    await page.locator(".red-ui-autoComplete-container li", { hasText: new RegExp(`^${label}$`) }).first().click();
-    await page.waitForSelector(".red-ui-autoComplete-container", { state: "detached", timeout: 5000 }).catch(() => undefined);
-  }
-
-  async function deploy(): Promise<void> {
-    const posted = page.waitForResponse((r) => new URL(r.url()).pathname === "/flows" && r.request().method() === "POST", { timeout: 15_000 });
-    await page.locator("#red-ui-header-button-deploy").click();
-    // Any confirmation dialog (unknown nodes, invalid nodes) is a failure here.
-    await page.waitForFunction(
-      () => document.querySelector("#red-ui-header-button-deploy")?.classList.contains("disabled") || document.querySelector(".red-ui-deploy-dialog-confirm-list, #red-ui-deploy-dialog-confirm"),
-      undefined,
-      { timeout: 15_000 },
-    );
-    const confirm = await page.locator(".ui-dialog:visible").allInnerTexts();
-    assert.deepEqual(confirm, [], `deploy asked for confirmation: ${confirm.join(" | ")}`);
-    // Deployed once the runtime answered the editor's POST /flows.
-    const response = await posted;
-    assert.equal(response.status(), 200, `deploy: HTTP ${response.status()} ${await response.text()}`);
-  }
 
   it("shows every node type of package.json in the palette, with its icon and label", async () => {
     const list = JSON.parse((await httpRequest(red!.port, "GET", "/nodes")).body) as Array<{ module: string; name: string; types: string[]; err?: string }>;
@@ -389,67 +245,6 @@ describe("the editor in a real browser (Chromium)", function () {
     noNewErrors("the ami action dialog");
   });
 
-  /**
-   * What is wrong with the layout of the edit dialog open now (the last tray), from the bounding
-   * boxes of its labels and inputs: a row's label not beside its first input (wrapped onto
-   * another line, as the step checkboxes once sat beside "Directions"), a label whose text wraps,
-   * an input, select or label reaching past the dialog's right edge, the option a select shows or
-   * an input's placeholder cut off, an empty editable list taking more than one row's height.
-   */
-  async function layoutProblems(): Promise<string[]> {
-    return page.locator(".red-ui-tray").last().locator(".red-ui-tray-body").evaluate((body: any) => {
-      const problems: string[] = [];
-      const shown = (e: any) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
-      const text = (e: any) => (e.textContent ?? "").replace(/\s+/g, " ").trim();
-      const r = (e: any) => e.getBoundingClientRect();
-      const canvas = document.createElement("canvas").getContext("2d");
-      const textWidth = (s: string, e: any) => {
-        const cs = getComputedStyle(e);
-        canvas.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
-        return canvas.measureText(s).width;
-      };
-      const room = (e: any) => {
-        const cs = getComputedStyle(e);
-        return e.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-      };
-      const right = r(body).right;
-      for (const row of Array.from(body.querySelectorAll(".form-row")).filter(shown) as any[]) {
-        // An editable list has its label above it (Node-RED's convention): checked below.
-        if (row.querySelector(".red-ui-editableList")) continue;
-        const label = Array.from(row.children).find((c: any) => c.tagName === "LABEL" && shown(c) && text(c)) as any;
-        if (!label) continue;
-        const name = text(label);
-        if (r(label).height > 26) problems.push(`the label "${name}" wraps (${Math.round(r(label).height)} px high)`);
-        const first = Array.from<any>(row.querySelectorAll("input:not([type=hidden]), select, textarea")).find((c) => shown(c) && !label.contains(c));
-        if (!first) continue;
-        // A checkbox in a label of its own: that label's line.
-        const box = first.type === "checkbox" && first.closest("label") && first.closest("label") !== label ? first.closest("label") : first;
-        const middle = r(label).top + r(label).height / 2;
-        if (middle < r(box).top || middle > r(box).bottom) {
-          problems.push(`"${name}" is not beside its first input (label ${Math.round(r(label).top)}-${Math.round(r(label).bottom)}, input ${Math.round(r(box).top)}-${Math.round(r(box).bottom)})`);
-        }
-      }
-      for (const e of Array.from(body.querySelectorAll("input:not([type=hidden]), select, textarea, label, .red-ui-typedInput-container, button")).filter(shown) as any[]) {
-        const what = e.id ? `#${e.id}` : `${e.tagName.toLowerCase()} "${text(e).slice(0, 40)}"`;
-        if (r(e).right > right + 0.5) problems.push(`${what} reaches past the dialog (${Math.round(r(e).right)} > ${Math.round(right)})`);
-        if (e.tagName === "SELECT" && e.selectedIndex >= 0) {
-          // Chromium draws the dropdown arrow inside the padding box: 20 px of it.
-          const option = text(e.options[e.selectedIndex]);
-          if (textWidth(option, e) > room(e) - 20) problems.push(`${what} cuts its option "${option}" (${Math.round(textWidth(option, e))} px in ${Math.round(room(e) - 20)})`);
-        }
-        if (e.tagName === "INPUT" && e.placeholder && !e.value && textWidth(e.placeholder, e) > room(e)) {
-          problems.push(`${what} cuts its placeholder "${e.placeholder}" (${Math.round(textWidth(e.placeholder, e))} px in ${Math.round(room(e))})`);
-        }
-      }
-      for (const list of Array.from(body.querySelectorAll(".red-ui-editableList")).filter(shown) as any[]) {
-        const items = list.querySelectorAll(".red-ui-editableList-item-content").length;
-        const height = r(list.querySelector(".red-ui-editableList-container") ?? list).height;
-        if (items === 0 && height > 60) problems.push(`an empty list (${list.querySelector("ol")?.id}) is ${Math.round(height)} px high`);
-      }
-      return problems;
-    });
-  }
-
   it("lays every dialog out at 1280×800: labels beside their inputs, nothing cut, a readable config dialog title", async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     // Every dialog's problems, then one assertion: all of them in one report.
@@ -457,7 +252,7 @@ describe("the editor in a real browser (Chromium)", function () {
     try {
       for (const [type, id] of dropped) {
         await openNode(id);
-        problems.push(...(await layoutProblems()).map((p) => `${type}: ${p}`));
+        problems.push(...(await layoutProblems(page)).map((p) => `${type}: ${p}`));
         if (type === "asterisk-ami-in") {
           // The server dropdown still shows the server by its name.
           const option = normalize(await page.locator("#node-input-server option:checked").innerText());
@@ -474,7 +269,7 @@ describe("the editor in a real browser (Chromium)", function () {
               await page.locator("#node-config-asterisk-ami-server-tabs .red-ui-tab", { hasText: tab }).locator("a").first().click();
               await page.waitForTimeout(300);
             }
-            problems.push(...(await layoutProblems()).map((p) => `asterisk-ami-server, tab ${tab}: ${p}`));
+            problems.push(...(await layoutProblems(page)).map((p) => `asterisk-ami-server, tab ${tab}: ${p}`));
           }
           await page.locator("#node-config-dialog-cancel").click();
           await page.waitForSelector("#node-config-input-host", { state: "detached" });
@@ -570,13 +365,7 @@ describe("the editor in a real browser (Chromium)", function () {
     const inId = dropped.get("asterisk-ami-in")!;
     const debugId = await dragOntoCanvas("debug", 420, 80 + 70 * types.filter((t) => t.category !== "config").length);
     // Wire: from the ami in node's output port to the debug node's input port.
-    const out = (await page.locator(`g.red-ui-flow-node-group[id="${inId}"] .red-ui-flow-port-output`).boundingBox())!;
-    const inp = (await page.locator(`g.red-ui-flow-node-group[id="${debugId}"] .red-ui-flow-port-input`).boundingBox())!;
-    await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2, { steps: 12 });
-    await page.mouse.up();
-    const wired = await page.evaluate(({ from, to }) => window.RED.nodes.filterLinks({ source: { id: from }, target: { id: to } }).length, { from: inId, to: debugId });
+    const wired = await wire(inId, debugId);
     assert.equal(wired, 1, "ami in is wired to debug");
     await deploy();
     await page.evaluate(() => window.RED.sidebar.show("debug"));
@@ -688,13 +477,7 @@ describe("the editor in a real browser (Chromium)", function () {
       [actionId, debugId],
     ];
     for (const [from, to] of pairs) {
-      const out = (await page.locator(`g.red-ui-flow-node-group[id="${from}"] .red-ui-flow-port-output`).boundingBox())!;
-      const inp = (await page.locator(`g.red-ui-flow-node-group[id="${to}"] .red-ui-flow-port-input`).boundingBox())!;
-      await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2, { steps: 12 });
-      await page.mouse.up();
-      const wired = await page.evaluate(({ f, t }) => window.RED.nodes.filterLinks({ source: { id: f }, target: { id: t } }).length, { f: from, t: to });
+      const wired = await wire(from, to);
       assert.equal(wired, 1, `${from} is wired to ${to}`);
     }
     await deploy();
@@ -762,80 +545,6 @@ describe("the editor in a real browser (Chromium)", function () {
     await shot("function-node-originate.png");
     noNewErrors("the function node -> ami action Originate flow");
   });
-
-  for (const file of EXAMPLES) {
-    const name = file.replace(/\.json$/, "");
-    it(`imports the example "${name}" from Import > Examples and deploys it with no missing nodes`, async () => {
-      await page.locator("#red-ui-header-button-sidemenu").click();
-      await page.locator("#menu-item-import").click();
-      await page.waitForSelector("#red-ui-clipboard-dialog-ok", { state: "visible" });
-      await page.locator(".red-ui-tab", { hasText: "Examples" }).first().click();
-      const tree = page.locator(".red-ui-clipboard-dialog-tab-library:visible");
-      const label = (text: string) => tree.locator(".red-ui-treeList-label", { hasText: text }).first();
-      // The tree is filled asynchronously and may redraw under a click: open the package's folder
-      // until its examples show.
-      for (let attempt = 0; !(await label(name).isVisible()); attempt++) {
-        if (attempt === 5) assert.fail(`${name} is not listed under ${PACKAGE} in Import > Examples`);
-        await label(PACKAGE).click();
-        await label(name).waitFor({ state: "visible", timeout: 2000 }).catch(() => undefined);
-      }
-      await label(name).click();
-      await page.locator("#red-ui-clipboard-dialog-import-opt-new").click();
-      const known = await page.evaluate(() => window.RED.nodes.getWorkspaceOrder().slice());
-      await page.locator("#red-ui-clipboard-dialog-ok").click();
-      // An id clash (the examples share their config node) asks what to do: keep the existing one.
-      // The examples share their config node's id: from the second one on, Node-RED says that
-      // some nodes already exist; a user takes "Import copy", as here.
-      const copy = page.locator(".red-ui-notification button", { hasText: "Import copy" });
-      await copy.waitFor({ state: "visible", timeout: 1500 }).then(() => copy.click(), () => undefined);
-      // The imported nodes hang on the mouse until a click places them on the canvas.
-      const chart = (await page.locator("#red-ui-workspace-chart").boundingBox())!;
-      await page.mouse.move(chart.x + 120, chart.y + 100, { steps: 5 });
-      await page.mouse.click(chart.x + 120, chart.y + 100);
-      const tab = await page.waitForFunction((k) => window.RED.nodes.getWorkspaceOrder().find((w: string) => !k.includes(w)), known, { timeout: 5000 });
-      const tabId = (await tab.jsonValue()) as string;
-      const imported = await page.evaluate((z) => {
-        const RED = window.RED;
-        return RED.nodes.filterNodes({ z }).map((n: any) => ({ type: n.type, orig: n._orig?.type, valid: n.valid !== false }));
-      }, tabId);
-      const expected = (JSON.parse(fs.readFileSync(path.join(ROOT, "examples", file), "utf8")) as Array<{ type: string; x?: number }>).filter((n) => typeof n.x === "number"); // config nodes have no position
-      assert.equal(imported.length, expected.length, `${name}: ${JSON.stringify(imported)}`);
-      const unknown = imported.filter((n: { type: string }) => n.type === "unknown");
-      assert.deepEqual(unknown, [], `${name}: unknown node types`);
-      const invalid = imported.filter((n: { valid: boolean }) => !n.valid);
-      assert.deepEqual(invalid, [], `${name}: invalid nodes`);
-      await deploy();
-      const notes = await page.locator(".red-ui-notification").allInnerTexts();
-      assert.ok(!notes.some((n) => /missing|unknown/i.test(n)), `${name}: notifications ${notes.join(",")}`);
-      const deployed = JSON.parse((await httpRequest(red!.port, "GET", "/flows")).body) as Array<{ z?: string; type: string }>;
-      assert.equal(deployed.filter((n) => n.z === tabId).length, expected.length, `${name}: deployed in ${tabId}: ${JSON.stringify(deployed.map((n) => [n.type, n.z]))}`);
-      assert.doesNotMatch(red!.output(), /Waiting for missing types/);
-      // Each comment as the info sidebar shows it when selected: its name a one-line heading,
-      // nothing in its text running past the sidebar's edge (a long unbroken word is cut there).
-      await page.evaluate(() => window.RED.sidebar.show("info"));
-      const comments = await page.evaluate((z) => window.RED.nodes.filterNodes({ z, type: "comment" }).map((n: any) => ({ id: n.id, name: n.name })), tabId);
-      for (const c of comments as Array<{ id: string; name: string }>) {
-        await page.evaluate((id) => window.RED.view.select(id), c.id);
-        const info = page.locator(".red-ui-sidebar-info .red-ui-help");
-        await info.filter({ hasText: c.name }).first().waitFor({ state: "visible" });
-        const shown = await info.first().evaluate((help: any) => {
-          const cut = [help, ...Array.from(help.querySelectorAll("*"))]
-            .filter((e: any) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
-            .map((e: any) => `${e.tagName} ${e.scrollWidth} > ${e.clientWidth}: ${(e.textContent ?? "").slice(0, 60)}`);
-          // The lines the heading (the comment's name) takes: its text's distinct line tops.
-          const heading = help.querySelector("h1, h2, h3, h4");
-          const range = document.createRange();
-          if (heading) range.selectNodeContents(heading);
-          const lines = heading ? new Set(Array.from(range.getClientRects()).map((q: any) => Math.round(q.top))).size : 0;
-          return { cut, lines };
-        });
-        assert.deepEqual(shown.cut, [], `${name}: the comment "${c.name}" is cut in the info sidebar`);
-        assert.equal(shown.lines, 1, `${name}: the comment's name "${c.name}" takes one line in the info sidebar`);
-      }
-      await page.evaluate(() => window.RED.view.select([]));
-      noNewErrors(`importing ${name}`);
-    });
-  }
 
   it("the browser console had no errors at all", () => {
     assert.deepEqual(errors, []);
