@@ -1,21 +1,6 @@
 import { strict as assert } from "node:assert";
-import { AmiMessage } from "../../src/ami/message";
 import { callerOf, count, keepSince, memberChanged, memberOf, memberState, own } from "../../src/ami/queue-members";
-import { timedMessages } from "../helpers/captures";
-
-/** The first message of a capture that `pick` accepts. */
-function first(capture: string, pick: (m: AmiMessage) => boolean): AmiMessage {
-  const found = timedMessages(capture).find(({ msg }) => pick(msg));
-  assert.ok(found, `${capture} has the message`);
-  return found.msg;
-}
-
-/** The message with some headers' values replaced. */
-function edited(m: AmiMessage, values: Record<string, string>): AmiMessage {
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < m.fields.length; i += 2) pairs.push([m.fields[i], values[m.fields[i]] ?? m.fields[i + 1]]);
-  return AmiMessage.from(pairs);
-}
+import { edited, firstMessage as first } from "../helpers/capture-frames";
 
 describe("queue tracking", () => {
   it("member state precedence: unavailable > ringing > in a call > paused > available", () => {
