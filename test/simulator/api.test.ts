@@ -7,7 +7,8 @@ import { AmiFramer } from "../../src/ami/framer";
 import { parseFrame } from "../../src/ami/frame-decoder";
 import { AmiMessage } from "../../src/ami/message";
 import { startPbx, SimulatedPbx } from "../../simulator";
-import { comparable, diff, replay } from "./replay";
+import { comparable, diff } from "./normaliser";
+import { replay } from "./replay";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { connect as tlsConnect } from "node:tls";
 import { join } from "node:path";
 import { startPbx, SimulatedPbx, PbxOptions } from "../../simulator";
-import { capturedLayouts, closeDiff, comparable, diff, replay, splitMessages } from "./replay";
+import { capturedLayouts } from "./captures";
+import { comparable, diff, splitMessages } from "./normaliser";
+import { closeDiff, replay } from "./replay";
 import { AmiTap, header } from "./ami-tap";
 
 /** Dialplan waits and client pauses both run at 1/20 of the capture's time. */

@@ -14,7 +14,9 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startPbx, SimulatedPbx, SipPhones } from "../../simulator";
-import { CAPTURES, comparable, Comparable, replay } from "./replay";
+import { CAPTURES } from "./captures";
+import { comparable, Comparable } from "./normaliser";
+import { replay } from "./replay";
 
 /** Phone commands and dialplan timers at 1/20 of the capture's time, as fidelity.test.ts. */
 const SCALE = 0.05;

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { connect, Socket } from "node:net";
 import { startPbx, SimulatedPbx } from "../../simulator";
-import { splitMessages } from "./replay";
+import { splitMessages } from "./normaliser";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,7 @@ import { connect, Socket } from "node:net";
 import { startPbx, SimulatedPbx, SipPhones } from "../../simulator";
 import { SipTraffic, SipPlan } from "../../simulator/sip-traffic";
 import { seededRandom } from "../../simulator/traffic";
-import { splitMessages } from "./replay";
+import { splitMessages } from "./normaliser";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
