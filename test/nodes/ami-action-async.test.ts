@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { AmiClient } from "../../src/ami";
 import { Pbx, action, flowWith, received, useActionFlow } from "../helpers/action-flow";
-import { ADMIN, TAB as tab, amiAction, amiIn, amiNodes, catchFor, collect, helper, server, sink, waitConnected, waitFor } from "./harness";
+import { ADMIN, Msg, TAB as tab, amiAction, amiIn, amiNodes, catchFor, collect, helper, server, sink, waitConnected, waitFor } from "./harness";
 
 /**
  * The ami action node's results that come as events after the response: an async Originate's own
@@ -13,11 +13,16 @@ describe("ami action node", function () {
   let pbx: Pbx;
   const { out, caught, load, run, collectOutputs } = useActionFlow((p) => (pbx = p));
 
-  it("async Originate waits for its own OriginateResponse even when another session's arrives first", async () => {
+  /**
+   * Loads an async Originate of Local/100@test (with `extra` on the node) and an ami in node that
+   * records, on "seen", the order in which OriginateResponse events reach this session; connected.
+   */
+  async function loadOriginate(extra: Record<string, unknown> = {}): Promise<Msg[]> {
     const flow = flowWith(
       pbx,
       action({
         action: "Originate",
+        ...extra,
         fields: [
           { name: "Channel", value: "Local/100@test", type: "str" },
           { name: "Application", value: "Wait", type: "str" },
@@ -26,12 +31,16 @@ describe("ami action node", function () {
         ],
       }),
     );
-    // An ami in node records the order in which OriginateResponse events reach this session.
     flow.push(amiIn("orr", "s1", { names: ["OriginateResponse"] }, ["seen"]), sink("seen"));
     await helper.load(amiNodes, flow, { s1: ADMIN });
     collectOutputs();
     const seen = collect("seen");
     await waitConnected("s1");
+    return seen;
+  }
+
+  it("async Originate waits for its own OriginateResponse even when another session's arrives first", async () => {
+    const seen = await loadOriginate();
     // Responses are held back, so another session's result (broadcast to every session, with that
     // session's ActionID) reaches this one before our own "queued" response and result.
     pbx.setResponseDelay(300);
@@ -54,24 +63,7 @@ describe("ami action node", function () {
   });
 
   it("async Originate: a real second AMI session's OriginateResponse, broadcast to this one first, is not taken", async () => {
-    const flow = flowWith(
-      pbx,
-      action({
-        action: "Originate",
-        waitForResult: true,
-        fields: [
-          { name: "Channel", value: "Local/100@test", type: "str" },
-          { name: "Application", value: "Wait", type: "str" },
-          { name: "Data", value: "1", type: "str" },
-          { name: "Async", value: "true", type: "str" },
-        ],
-      }),
-    );
-    flow.push(amiIn("orr", "s1", { names: ["OriginateResponse"] }, ["seen"]), sink("seen"));
-    await helper.load(amiNodes, flow, { s1: ADMIN });
-    collectOutputs();
-    const seen = collect("seen");
-    await waitConnected("s1");
+    const seen = await loadOriginate({ waitForResult: true });
     // Another program on the same PBX: its own session, its own ActionIDs. Its Originate fails at
     // once, so its OriginateResponse (sent to every session) reaches ours before our call answers.
     const other = new AmiClient({ host: "127.0.0.1", port: pbx.port, username: "admin", secret: "amp111", keepaliveInterval: 0, reconnect: false });
