@@ -35,7 +35,7 @@ export = function (RED: NodeAPI): void {
       type: "asterisk-ami-action",
       compile: () => undefined,
       board: (show, translate) => new ActionStatusBoard(show, translate),
-      errorOf: (message) => new InputError(message),
+      errorOf: (message) => new InputError("no-server", {}, message),
     });
     if (!setup) return;
     const { connection, board, user } = setup;
@@ -52,7 +52,7 @@ export = function (RED: NodeAPI): void {
         started = true;
         result = await connection.send(request.action, request.fields, sendOptions(settings, msg));
       } catch (e) {
-        const err = e as FailedAction;
+        const err = e instanceof InputError ? e.shownBy("asterisk-ami-action", (key, params) => RED._(key, params)) : (e as FailedAction);
         // The message reaching a Catch node carries what is known (msg.ami.response when Asterisk answered).
         msg.ami = errorDetail(connection.label, action, err);
         board.finished(false, err.code ?? "error", started);
@@ -119,7 +119,8 @@ async function fieldValues(RED: NodeAPI, node: Node, fields: FieldSetting[], msg
 
 function evaluate(RED: NodeAPI, node: Node, f: FieldSetting, msg: NodeMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const fail = (err: unknown) => reject(new InputError(`field ${f.name}: cannot evaluate ${f.type} ${JSON.stringify(f.value)}: ${(err as Error)?.message ?? err}`));
+    const fail = (err: unknown) =>
+      reject(new InputError("bad-field", { field: f.name, type: String(f.type), value: String(JSON.stringify(f.value)), reason: String((err as Error)?.message ?? err) }));
     try {
       RED.util.evaluateNodeProperty(f.value, f.type || "str", node, msg, (err, value) => (err ? fail(err) : resolve(value)));
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { ActionFields, ActionResult, AgiResult, AmiMessage, HeaderObject } from "../ami";
 import { describeValue, isPlainObject, textOf } from "../ami/values";
+import { InputError } from "./input-error";
 
 /**
  * What the "ami action" node sends and what it puts on the message, as pure functions: the
@@ -12,13 +13,8 @@ export type ActionSource = "node" | "msg";
 /** Which side wins when a header is set both in the node and in msg.payload; "none" ignores msg.payload. */
 export type MergeMode = "msg" | "node" | "none";
 
-export class InputError extends Error {
-  readonly code = "ERR_AMI_INVALID_INPUT";
-  constructor(message: string) {
-    super(message);
-    this.name = "InputError";
-  }
-}
+// The action node imports InputError from here, beside what throws it.
+export { InputError };
 
 /**
  * The header object msg.payload carries, or undefined when it carries none. A plain object from any
@@ -33,16 +29,15 @@ export function payloadHeaders(payload: unknown): Record<string, unknown> | unde
   if (payload === undefined || typeof payload === "number" || typeof payload === "boolean") return undefined;
   if (typeof payload === "string" && payload.trim() === "") return undefined;
   const kind = describeValue(payload);
-  throw new InputError(`msg.payload is ${kind}: ${payloadAdvice(kind)}`);
+  throw new InputError(payloadAdvice(kind), { kind });
 }
 
-/** What to do about a payload of this kind (as describeValue names it). */
-function payloadAdvice(kind: string): string {
-  const object = "this node takes an object of AMI headers, such as {\"Channel\": \"PJSIP/6001\"}";
-  if (kind === "a string") return `${object}; if it holds JSON text, parse it with a json node first`;
-  if (kind === "a Buffer" || kind === "a Uint8Array") return `${object}; convert it to a string and parse it with a json node first`;
-  if (kind === "an array") return `${object}; to send several actions, send one message per action (a split node does that)`;
-  return `${object}; to send only the node's own fields, set its msg.payload option to "ignored"`;
+/** What to do about a payload of this kind (as describeValue names it): the key of the text that says it. */
+function payloadAdvice(kind: string): "payload-string" | "payload-bytes" | "payload-array" | "payload-other" {
+  if (kind === "a string") return "payload-string";
+  if (kind === "a Buffer" || kind === "a Uint8Array") return "payload-bytes";
+  if (kind === "an array") return "payload-array";
+  return "payload-other";
 }
 
 function findKey(obj: Record<string, unknown>, name: string): string | undefined {
@@ -81,18 +76,17 @@ export function buildRequest(opts: {
   let action: string;
   if (opts.source === "msg") {
     if (typeof payloadAction !== "string" || payloadAction.trim().length === 0) {
-      const what = payloadObject ? (payloadAction === undefined ? "missing" : `${describeValue(payloadAction)}, not a string`) : `missing: msg.payload is ${describeValue(opts.payload)}`;
-      throw new InputError(`this node takes the action from msg.payload.Action, which is ${what}`);
+      if (!payloadObject) throw new InputError("action-no-payload", { kind: describeValue(opts.payload) });
+      if (payloadAction === undefined) throw new InputError("action-missing", {});
+      throw new InputError("action-not-text", { kind: describeValue(payloadAction) });
     }
     action = payloadAction.trim();
   } else {
     action = String(opts.nodeAction ?? "").trim();
-    if (action.length === 0) throw new InputError("no action is configured in the node");
+    if (action.length === 0) throw new InputError("no-action", {});
     // A node set up for Originate must never be turned into another action by a message.
     if (opts.merge !== "none" && payloadAction !== undefined && textOf(payloadAction).trim().toLowerCase() !== action.toLowerCase()) {
-      throw new InputError(
-        `msg.payload.Action ${JSON.stringify(payloadAction)} differs from this node's action ${JSON.stringify(action)}; set the node to take the action from the message to allow that`,
-      );
+      throw new InputError("action-differs", { given: String(JSON.stringify(payloadAction)), action: JSON.stringify(action) });
     }
   }
 

@@ -48,12 +48,12 @@ export interface CallFilter {
 /** Throws FilterError for an unknown direction or step, or an invalid inbound-contexts regex. */
 export function compileCallFilter(spec: CallFilterSpec): CallFilter {
   const ext = extensionMatcher(spec.extensions);
-  const directions = oneOf(spec.directions, DIRECTIONS, "direction");
+  const directions = oneOf(spec.directions, DIRECTIONS, "unknown-direction");
   // Steps are checkboxes; "ringing" etc. are one word each, so a string splits as a list does.
-  const steps = oneOf(spec.steps, CALL_STEPS, "step");
+  const steps = oneOf(spec.steps, CALL_STEPS, "unknown-step");
   const directionOf = directionRule(spec.inboundContexts, spec.trunkChannels, spec.externalDigits);
 
-  const role = oneOf(spec.extensionRole, EXTENSION_ROLES, "extension role");
+  const role = oneOf(spec.extensionRole, EXTENSION_ROLES, "unknown-extension-role");
   const any = !role || role.has("any");
   const partyMatches = (p: { number?: string; channel?: string } | undefined): boolean => !!p && !!ext && (ext(p.number) || ext(endpointOf(p.channel)));
   const isCaller = (call: Call): boolean => partyMatches(call.caller);
@@ -98,18 +98,18 @@ function directionRule(contexts: string | undefined, trunks: string | undefined,
   const trunkPattern = String(trunks ?? "").trim();
   const rawDigits = String(digits ?? "").trim();
   if (pattern === "" && trunkPattern === "" && rawDigits === "") return (call) => call.direction;
-  const regex = (source: string, what: string): RegExp => {
+  const regex = (source: string, key: "bad-inbound-contexts" | "bad-trunk-channels"): RegExp => {
     try {
       return new RegExp(source, "i");
     } catch (err) {
-      throw new FilterError(`invalid ${what} regex ${JSON.stringify(source)}: ${(err as Error).message}`);
+      throw new FilterError(key, { pattern: JSON.stringify(source), reason: (err as Error).message });
     }
   };
   const n = Number(rawDigits);
-  if (rawDigits !== "" && !(Number.isInteger(n) && n > 0)) throw new FilterError(`invalid number of digits ${JSON.stringify(rawDigits)}`);
+  if (rawDigits !== "" && !(Number.isInteger(n) && n > 0)) throw new FilterError("bad-digits", { value: JSON.stringify(rawDigits) });
   const rules: DirectionRules = {
-    inboundContexts: regex(pattern === "" ? DEFAULT_INBOUND_CONTEXTS : pattern, "inbound contexts"),
-    trunkChannels: trunkPattern === "" ? undefined : regex(trunkPattern, "trunk channels"),
+    inboundContexts: regex(pattern === "" ? DEFAULT_INBOUND_CONTEXTS : pattern, "bad-inbound-contexts"),
+    trunkChannels: trunkPattern === "" ? undefined : regex(trunkPattern, "bad-trunk-channels"),
     externalNumberMinLength: rawDigits === "" ? DEFAULT_EXTERNAL_DIGITS : n,
   };
   return (call) => callDirection(call, rules);

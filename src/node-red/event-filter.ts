@@ -44,7 +44,7 @@ export function compileNameFilter(spec: NameFilterSpec): NameMatcher {
     try {
       re = new RegExp(pattern);
     } catch (err) {
-      throw new FilterError(`invalid event name regex ${JSON.stringify(pattern)}: ${(err as Error).message}`);
+      throw new FilterError("bad-name-regex", { pattern: JSON.stringify(pattern), reason: (err as Error).message });
     }
     return (name) => re.test(name);
   }
@@ -80,13 +80,13 @@ export function compileConditions(conditions: readonly FieldCondition[] | undefi
         try {
           re = new RegExp(value);
         } catch (err) {
-          throw new FilterError(`invalid regex ${JSON.stringify(value)} for header ${field}: ${(err as Error).message}`);
+          throw new FilterError("bad-condition-regex", { pattern: JSON.stringify(value), field, reason: (err as Error).message });
         }
         tests.push((e) => e.getAll(field).some((v) => re.test(v)));
         break;
       }
       default:
-        throw new FilterError(`unknown operator ${JSON.stringify(c.op)} for header ${field}`);
+        throw new FilterError("unknown-operator", { op: String(JSON.stringify(c.op)), field });
     }
   }
   if (tests.length === 0) return undefined;

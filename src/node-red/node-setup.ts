@@ -1,7 +1,8 @@
 import type { AmiConnection, AmiServerNode, ConnectionUser } from "./connection";
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from "./red";
 import { StatusBoard, Translate, configErrorStatus } from "./status";
-import { FilterError } from "./wildcards";
+import { catalogText } from "./catalog-error";
+import { FilterError } from "./filter-error";
 
 /**
  * What every node that uses a server does when it starts: find the server's connection, compile
@@ -44,7 +45,7 @@ export function setUpNode<F, B extends StatusBoard>(
     watch = opts.compile();
   } catch (err) {
     if (!(err instanceof FilterError)) throw err;
-    return fail(`${opts.type}.errors.bad-filter`, err.message);
+    return fail(`${opts.type}.errors.bad-filter`, catalogText(err, opts.type, t));
   }
   const connection = server.connection;
   const board = opts.board((s) => node.status(s), t);

@@ -45,7 +45,7 @@ export function compilePresenceFilter(spec: PresenceFilterSpec): PresenceFilter 
   const states = oneOf(
     rawStates.map((s) => String(s).trim()).filter((s) => s.length > 0),
     PRESENCE_STATES,
-    "state",
+    "unknown-state",
   );
   const watches = (p: Presence): boolean => {
     if (kind !== "both" && p.kind !== kind) return false;

@@ -25,7 +25,7 @@ export interface QueueFilter {
 
 export function compileQueueFilter(spec: QueueFilterSpec): QueueFilter {
   const queues = extensionMatcher(spec.queues);
-  const kinds = oneOf<QueueChangeKind>(spec.changes, QUEUE_CHANGE_KINDS, "change");
+  const kinds = oneOf<QueueChangeKind>(spec.changes, QUEUE_CHANGE_KINDS, "unknown-change");
   const watches = (queue: string) => !queues || queues(queue);
   return {
     watches,
@@ -37,6 +37,6 @@ export function compileQueueFilter(spec: QueueFilterSpec): QueueFilter {
 function serviceLevelOf(value: string | number | undefined): number | undefined {
   if (value === undefined || String(value).trim() === "") return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new FilterError(`service level ${JSON.stringify(value)} is not a number of seconds`);
+  if (!Number.isFinite(n) || n < 0) throw new FilterError("bad-service-level", { value: JSON.stringify(value) });
   return n;
 }

@@ -1,10 +1,7 @@
-/** A filter the node cannot use (bad regex, unknown step...): the node shows it and does not start. */
-export class FilterError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FilterError";
-  }
-}
+import { FilterError, UnknownItemKey } from "./filter-error";
+
+// The filters import FilterError from here, beside the lists it is about.
+export { FilterError };
 
 /**
  * Lists as the editor gives them ("Newchannel, Queue*", "6001 60*", or an array) and matching
@@ -56,10 +53,10 @@ export function extensionMatcher(value: unknown): ((ext: string | undefined) => 
   return match && ((ext) => ext !== undefined && ext !== "" && match(ext));
 }
 
-/** A list whose items must each be one of `allowed` (directions, steps, states); undefined when empty. */
-export function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): Set<T> | undefined {
+/** A list whose items must each be one of `allowed` (directions, steps, states); undefined when empty. `unknown` names the error for an item that is not. */
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], unknown: UnknownItemKey): Set<T> | undefined {
   const list = listOf(value);
   if (list.length === 0) return undefined;
-  for (const v of list) if (!allowed.includes(v as T)) throw new FilterError(`unknown ${what} ${JSON.stringify(v)} (one of ${allowed.join(", ")})`);
+  for (const v of list) if (!allowed.includes(v as T)) throw new FilterError(unknown, { value: JSON.stringify(v), allowed: allowed.join(", ") });
   return new Set(list as T[]);
 }
