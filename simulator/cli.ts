@@ -17,8 +17,8 @@ const OPTIONS: Array<[string, string]> = [
   ["--tls-key <file> --tls-cert <file>", "also listen for AMI over TLS"],
   ["--tls-port <n>", "with TLS: its port (default 5039)"],
   ["--time-scale <f>", "dialplan waits multiplied by f (0.05: a 1 s Wait() takes 50 ms; default 1)"],
-  ["--config <file.json>", "users, queues, dialplan or device states replacing the lab's (see simulator/README.md)"],
-  ["--sip", "the SIP lab of the sip-* captures: PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, the provider trunk, queue 700 (sipq); driven through pbx.phones, or with --traffic by SIP calls (holds, DTMF, transfers; see simulator/README.md)"],
+  ["--config <file.json>", "users, queues, dialplan or device states replacing the lab's (see docs/simulator.md)"],
+  ["--sip", "the SIP lab of the sip-* captures: PJSIP phones 6001 Alice, 6002 Bob, 6003 Carol, the provider trunk, queue 700 (sipq); driven through pbx.phones, or with --traffic by SIP calls (holds, DTMF, transfers; see docs/simulator.md)"],
   ["--no-call-centre", "without the call centre (on by default, also off with AMI_SIM_CALL_CENTRE=0): queues sales and support, 8 agents, callers arriving with a peak every minute (--seed repeats them)"],
   ["--help", "this text"],
 ];

@@ -46,7 +46,7 @@ export interface PbxCoreOptions {
    */
   sip?: boolean;
   /**
-   * The call centre (simulator/call-centre.ts, README "The call centre"): queues sales (4 agents)
+   * The call centre (simulator/call-centre.ts, docs/simulator.md "The call centre"): queues sales (4 agents)
    * and support (6 agents, 2 shared with sales), agents Local/20xx@agents logged in, callers placed
    * into context `callcentre`, driven through `SimulatedPbx.callCentre`. `true` adds its background
    * traffic (peaks, abandons, pauses, logouts); `{ traffic: false }` only what a test does;

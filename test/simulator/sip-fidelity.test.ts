@@ -2,7 +2,7 @@
  * Fidelity of the SIP lab (startPbx({ sip: true }), simulator/sip.ts) to the real SIP captures:
  * each scenario's AMI session is replayed (login) while the simulated phones follow the script of
  * NAME.phones.log (`->` commands, same relative times, scaled), and the AMI stream is compared with
- * the capture under replay.ts's normalisation: events per subject (channel, device, hint, bridge,
+ * the capture under normaliser.ts's rules: events per subject (channel, device, hint, bridge,
  * queue member) in order, header names and order and every value but the dynamic ones.
  *
  * Score per scenario: events of the capture matched in order (longest common subsequence per
