@@ -15,8 +15,9 @@ export type ParamsOf<T extends string> = T extends `${string}__${infer P}__${inf
 /** What a text's parameters are filled with: each one's display text. */
 export type ParamValues<T extends string> = Readonly<Record<ParamsOf<T>, string>>;
 
-/** RED._ as the node layer calls it. */
-export type Translate = (key: string, params?: Record<string, unknown>) => string;
+import type { Translate } from "./status";
+
+export type { Translate };
 
 /**
  * `__name__` in `text` replaced by `params.name`, as Node-RED's i18next does (no escaping; a name not
@@ -37,6 +38,15 @@ export class CatalogError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The catalog's text under `key`, filled with params; `english` (filled) when the catalog has no
+ * such key (RED._ answers a key it does not know with the key itself).
+ */
+export function catalogLine(t: Translate, key: string, params: Readonly<Record<string, string>>, english: string): string {
+  const text = t(key, params);
+  return typeof text === "string" && text !== key ? text : fill(english, params);
 }
 
 /**

@@ -5,6 +5,16 @@ import { EventRouter, EventSink } from "./event-router";
 import type { Node, NodeStatus } from "./red";
 import { Translate, connectionStatus } from "./status";
 import { FeedKind, FeedOf, makeFeed } from "./tracking-feed";
+import { catalogLine } from "./catalog-error";
+
+/** The connection's own texts, in English as in the server node's catalog (asterisk-ami-server.log.* and .errors.not-open). */
+export const CONNECTION_TEXTS = {
+  "log.connected-again": "AMI __server__: connected again to __where__",
+  "log.retrying": "AMI __server__: __why__; retrying in __seconds__ s (attempt __attempt__)",
+  "log.login-refused": "login refused",
+  "log.connection-lost": "connection lost",
+  "errors.not-open": "__action__: the AMI connection is not open",
+} as const;
 
 /**
  * What a config node shares with the nodes that use it: one AmiClient (one TCP session) however
@@ -140,7 +150,7 @@ export class AmiConnection {
     if (!this.client) {
       const err = this.#opts.problem
         ? amiError("ERR_AMI_NOT_CONFIGURED", `${action}: ${this.#opts.t(this.#opts.problem)}`, { action })
-        : amiError("ERR_AMI_CLOSED", `${action}: the AMI connection is not open`, { action });
+        : amiError("ERR_AMI_CLOSED", this.text("errors.not-open", { action }), { action });
       return Promise.reject(err);
     }
     return this.client.send(action, fields, options);
@@ -224,21 +234,26 @@ export class AmiConnection {
     const where = `${this.#opts.client?.host}:${this.#opts.client?.port ?? ""}`;
     const log = this.#opts.logger;
     if (change.state === "ready") {
-      if (this.lastFailure !== undefined) log.info?.(`AMI ${this.label}: connected again to ${where}`);
+      if (this.lastFailure !== undefined) log.info?.(this.text("log.connected-again", { server: this.label, where }));
       this.lastFailure = undefined;
       return;
     }
     if (change.state !== "reconnecting" && change.state !== "auth-failed") return;
     // The core already warns when a working session is lost; this covers failures to get one.
     if (change.previous === "ready") {
-      this.lastFailure = "connection lost";
+      this.lastFailure = this.text("log.connection-lost", {});
       return;
     }
-    const why = change.error?.message ?? (change.state === "auth-failed" ? "login refused" : "connection lost");
-    const secs = Math.round((change.delay ?? 0) / 1000);
-    const text = `AMI ${this.label}: ${why}; retrying in ${secs} s (attempt ${change.attempt ?? 1})`;
+    const why = change.error?.message ?? this.text(change.state === "auth-failed" ? "log.login-refused" : "log.connection-lost", {});
+    const seconds = String(Math.round((change.delay ?? 0) / 1000));
+    const text = this.text("log.retrying", { server: this.label, why, seconds, attempt: String(change.attempt ?? 1) });
     if (why !== this.lastFailure) log.warn?.(text);
     else log.debug?.(text);
     this.lastFailure = why;
+  }
+
+  /** One of the connection's texts, from the server node's catalog. */
+  private text(key: keyof typeof CONNECTION_TEXTS, params: Record<string, string>): string {
+    return catalogLine(this.#opts.t, `asterisk-ami-server.${key}`, params, CONNECTION_TEXTS[key]);
   }
 }

@@ -7,6 +7,7 @@ import { QUEUE_CHANGE_KINDS } from "../../src/ami";
 import { buildRequest } from "../../src/node-red/action-request";
 import { compileCallFilter } from "../../src/node-red/call-filter";
 import { CatalogError, fill } from "../../src/node-red/catalog-error";
+import { CONNECTION_TEXTS } from "../../src/node-red/connection";
 import { compileConditions, compileNameFilter } from "../../src/node-red/event-filter";
 import { FILTER_TEXTS } from "../../src/node-red/filter-error";
 import { INPUT_TEXTS } from "../../src/node-red/input-error";
@@ -104,6 +105,9 @@ describe("error texts from the message catalogs", () => {
       const texts: Record<string, string> = type === "asterisk-ami-action" ? INPUT_TEXTS : FILTER_TEXTS;
       for (const [key, text] of Object.entries(errors)) if (key in texts) assert.equal(text, texts[key], `${type}.errors.${key}`);
     }
+    // The server connection's log lines and its "not open" error.
+    const server = catalogOf("asterisk-ami-server");
+    for (const [key, text] of Object.entries(CONNECTION_TEXTS)) assert.equal(key.split(".").reduce((o: any, k) => o?.[k], server), text, `asterisk-ami-server.${key}`);
   });
 
   it("every catalog key the runtime code names exists in that node's catalog", () => {
