@@ -52,6 +52,7 @@ export class AsyncAgi {
     return undefined;
   }
 
+  /** The AGI environment AsyncAGIStart carries (capture `async-agi`), URL-encoded by the caller. */
   private agiEnv(ch: Channel): string {
     const cid = (v: string): string => (v === UNKNOWN ? "unknown" : v);
     const env: Array<[string, string]> = [

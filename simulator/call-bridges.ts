@@ -22,6 +22,7 @@ export class CallBridges {
     if (dialer.bridge) this.leaveBridge(dialer);
   }
 
+  /** BridgeEnter. */
   enterBridge(bridge: Bridge, ch: Channel): void {
     bridge.members.push(ch);
     ch.bridge = bridge;
@@ -41,6 +42,7 @@ export class CallBridges {
     this.e.ev.emitPairs("BridgeLeave", "call", [...bridgeHeaders(bridge), ...channelHeaders(ch)]);
   }
 
+  /** The last members are kicked out (BridgeLeave each, bridgeEnded), then BridgeDestroy. */
   dissolve(bridge: Bridge): void {
     for (const other of [...bridge.members]) {
       bridge.members.splice(bridge.members.indexOf(other), 1);

@@ -15,6 +15,7 @@ export const ANSWER_DELAY_MS = 500;
 export class DialplanApps {
   constructor(private readonly e: CallEngine) {}
 
+  /** Runs one application; "hangup" when the channel must stop running dialplan. */
   async execApp(ch: Channel, app: string, data: string): Promise<AppResult> {
     const wait = async (ms: number): Promise<AppResult> => ((await ch.sleep(this.e.host.scale(ms))) === "hangup" ? "hangup" : "continue");
     switch (app.toLowerCase()) {
@@ -82,6 +83,7 @@ export class DialplanApps {
     this.e.ev.emit("UserEvent", "user", ch, extra);
   }
 
+  /** Set(NAME=value): a variable, a hangup handler pushed, or a Custom: device state. */
   private setApp(ch: Channel, data: string): void {
     const i = data.indexOf("=");
     if (i < 0) return;

@@ -75,7 +75,7 @@ export interface Consult {
 }
 
 export class SipChannels {
-  /** The live legs: at most one per ringing or talking channel of the four endpoints, removed at hangup. */
+  /** The live legs, one per live SIP channel: each leaves at its hangup (and all at stop). */
   readonly legs = new Set<Leg>();
   readonly devices: SipDevices;
 
@@ -83,29 +83,34 @@ export class SipChannels {
     this.devices = new SipDevices(host, this.legs);
   }
 
+  /** The endpoint of a phone id; an error naming the lab's phones for any other. */
   endpoint(id: string): Endpoint {
     const ep = SIP_ENDPOINTS.find((e) => e.id === id);
     if (!ep) throw new Error(`no PJSIP endpoint ${id} (the SIP lab has ${SIP_ENDPOINTS.map((e) => e.id).join(", ")})`);
     return ep;
   }
 
+  /** The phone's oldest live leg. */
   legOf(phone: string): Leg | undefined {
     let found: Leg | undefined;
     for (const l of this.legs) if (l.ep.id === phone && !l.ch.gone) found ??= l;
     return found;
   }
 
+  /** The phone's leg that rings (an INVITE Asterisk sent it, not answered yet). */
   ringingLeg(phone: string): Leg | undefined {
     for (const l of this.legs) if (l.ep.id === phone && l.dir === "out" && l.ch.state === 5 && !l.call.answered) return l;
     return undefined;
   }
 
+  /** The other side of the leg's call: the caller, or the leg that answered it. */
   peerOf(leg: Leg): Leg | undefined {
     const call = leg.call;
     if (leg === call.caller) return call.answered;
     return call.caller;
   }
 
+  /** A PJSIP channel of the endpoint (Newchannel), in the call engine's channel list. */
   newChannel(ep: Endpoint, context: string, exten: string, state: number, linkedid?: string): Channel {
     const calls = this.host.calls;
     const id = calls.newUniqueid();
@@ -135,6 +140,7 @@ export class SipChannels {
     this.devices.update(leg.ep);
   }
 
+  /** The leg hangs up (Hangup with its cause) and its device is updated. */
   hangupLeg(leg: Leg, cause: number): void {
     const ch = leg.ch;
     if (ch.gone) return;

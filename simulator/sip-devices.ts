@@ -8,10 +8,10 @@ import { DEVSTATE_NUM, Endpoint, EXT_STATUS, QUEUE, SIP_ENDPOINTS, SIP_HINTS, SI
 import type { Leg, SipHost } from "./sip-channels";
 
 export class SipDevices {
-  /** One entry per device of the lab (4 endpoints, the queue's and its members' devices): bounded. */
+  /** The state of the lab's devices: its 4 endpoints and Queue:sipq, so 5 entries at most. */
   private readonly deviceState = new Map<string, string>();
   private readonly loginTime = Math.floor(Date.now() / 1000);
-  /** CallsTaken / LastCall per sipq member (QueueMemberStatus); one entry per member. */
+  /** CallsTaken / LastCall per sipq member (QueueMemberStatus): one entry per member, 2 at most. */
   readonly memberCalls = new Map<string, { taken: number; last: number }>();
 
   constructor(private readonly host: SipHost, private readonly legs: ReadonlySet<Leg>) {
@@ -90,6 +90,7 @@ export class SipDevices {
     this.host.broadcast(PbxEvent.of("DeviceStateChange", "call", [["Device", `Queue:${QUEUE}`], ["State", state]]));
   }
 
+  /** A Local device of the attended transfer changes (DeviceStateChange only: no hint, no member). */
   localDevice(exten: string, state: string): void {
     this.host.broadcast(PbxEvent.of("DeviceStateChange", "call", [["Device", `Local/${exten}@phones`], ["State", state]]));
   }

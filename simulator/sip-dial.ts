@@ -11,6 +11,7 @@ import type { SipQueue } from "./sip-queue";
 export class SipDial {
   constructor(private readonly c: SipChannels, private readonly queue: SipQueue) {}
 
+  /** Dial(PJSIP/...,15,t): a leg per phone, DialBegin each, their 180 Ringing at once, then the 15 s timeout. */
   startDial(call: SipCall, targets: string[]): void {
     const caller = call.caller.ch;
     const data = `${targets.map((t) => `PJSIP/${t}`).join("&")},${DIAL_TIMEOUT_S},t`;
@@ -32,7 +33,8 @@ export class SipDial {
     call.timer = setTimeout(() => this.dialTimeout(call), this.c.host.scale(DIAL_TIMEOUT_S * 1000));
   }
 
-  ringing(leg: Leg): void {
+  /** A rung phone's 180 Ringing: RINGTIME on the caller the first time, DialState RINGING, the leg rings. */
+  private ringing(leg: Leg): void {
     const call = leg.call;
     const caller = call.caller.ch;
     if (!call.ringing) {
@@ -44,6 +46,7 @@ export class SipDial {
     this.c.setState(leg, 5);
   }
 
+  /** A rung phone answers the Dial(): the other phones are cancelled, the caller is bridged with it. */
   answered(leg: Leg): void {
     const { call, caller, others } = this.c.pickUp(leg);
     if (others.length > 0) this.c.connect(caller.ch, leg.ep.caller);

@@ -114,6 +114,7 @@ export class SipQueue {
     this.c.devices.memberCalls.set(agent.ep.id, { taken: m.taken + 1, last: Math.floor(Date.now() / 1000) });
   }
 
+  /** Queue, Interface, MemberName of a sipq member (AgentCalled, AgentConnect, AgentComplete). */
   private memberHeaders(ep: Endpoint): Pairs {
     const device = `PJSIP/${ep.id}`;
     return [["Queue", QUEUE], ["Interface", device], ["MemberName", SIPQ_MEMBERS[device] ?? device]];
