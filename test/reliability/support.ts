@@ -77,6 +77,11 @@ export function activeResources(): Record<string, number> {
 
 export const MiB = 1024 * 1024;
 
+/** The actions of this name the simulated PBX received, in order. */
+export function received<A extends { action: { get(name: string): string | undefined } }>(pbx: { actions: A[] }, name: string): A[] {
+  return pbx.actions.filter((a) => String(a.action.get("Action")).toLowerCase() === name.toLowerCase());
+}
+
 /**
  * A TCP proxy between Node-RED and the simulated PBX. Server bytes are passed on frame by frame;
  * `hold` keeps frames back (never sent: a list that stops half-way), and inject() writes raw bytes
