@@ -24,7 +24,9 @@ export function isActive(p: { state: PresenceState }): boolean {
 /**
  * ExtensionStatus Status is a bit mask (ast_extension_states): 1 in use, 2 busy, 4 unavailable,
  * 8 ringing, 16 on hold; -1 and -2 mean the hint went away. Ringing wins over in use (a second
- * call ringing on a busy phone), on hold over in use.
+ * call ringing on a busy phone), on hold over in use. Without a numeric Status, StatusText as
+ * Asterisk spells it (ast_extension_state2str: Idle, InUse, Busy, Unavailable, Ringing,
+ * InUse&Ringing, Hold, InUse&Hold; "Hold" as the captures show it), in any case.
  */
 export function extensionState(status: string | undefined, statusText?: string): PresenceState {
   const n = Number(status);
@@ -47,8 +49,11 @@ export function extensionState(status: string | undefined, statusText?: string):
     case "unavailable":
       return "unavailable";
     case "ringing":
+    case "inuse&ringing":
     case "ringinuse":
       return "ringing";
+    case "hold":
+    case "inuse&hold":
     case "onhold":
       return "on hold";
     default:

@@ -25,6 +25,8 @@ describe("presence states", () => {
   it("without a numeric Status, the StatusText decides (any case); anything else is unknown", () => {
     assert.deepEqual([extensionState(undefined, "Idle"), extensionState("", "INUSE"), extensionState("x", "busy"), extensionState(undefined, "RingInUse"), extensionState(undefined, "OnHold")], ["idle", "in use", "busy", "ringing", "on hold"]);
     assert.deepEqual([extensionState(undefined), extensionState(undefined, "Fully Booted")], ["unknown", "unknown"]);
+    // Asterisk's own spellings (ast_extension_state2str); the captures show "Hold".
+    assert.deepEqual(["Hold", "InUse&Hold", "InUse&Ringing", "Unavailable"].map((t) => extensionState(undefined, t)), ["on hold", "on hold", "ringing", "unavailable"]);
   });
 
   it("device states by their ast_device_state names, as DeviceStateChange sends them", () => {
