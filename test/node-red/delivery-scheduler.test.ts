@@ -38,3 +38,37 @@ describe("reliability: the ami in backlog", () => {
     assert.equal(b.stats.sent, 300);
   });
 });
+
+describe("DeliveryScheduler: one budget per turn, shared", () => {
+  /** A backlog of `n` items pushed at once into a flow that takes no time; how many went at once. */
+  const handedAtOnce = (scheduler: DeliveryScheduler, n: number) => {
+    const b = new EventBacklog<number>((item) => void setImmediate(() => item), { queue: new ArrayQueue<number>(), scheduler });
+    for (let k = 0; k < n; k++) b.push(k);
+    return b;
+  };
+
+  it("hands events over at once while the turn's budget lasts (unmeasured: 1.25 ms each), the rest waits and follows", async () => {
+    const b = handedAtOnce(new DeliveryScheduler({ budgetMs: 20 }), 100);
+    assert.deepEqual([b.stats.sent, b.stats.queued], [16, 84]);
+    await drained(b);
+    assert.equal(b.stats.sent, 100);
+  });
+
+  it("backlogs on one scheduler share its budget; on schedulers of their own they do not", async () => {
+    const shared = new DeliveryScheduler({ budgetMs: 10 });
+    const a = handedAtOnce(shared, 50);
+    const b = handedAtOnce(shared, 50);
+    assert.deepEqual([a.stats.sent, b.stats.sent], [8, 0]);
+    const c = handedAtOnce(new DeliveryScheduler({ budgetMs: 10 }), 50);
+    assert.equal(c.stats.sent, 8);
+    await Promise.all([a, b, c].map(drained));
+    assert.deepEqual([a, b, c].map((x) => x.stats.sent), [50, 50, 50]);
+  });
+
+  it("a budget smaller than one message still lets the first one through, and the rest follow", async () => {
+    const b = handedAtOnce(new DeliveryScheduler({ budgetMs: 1 }), 20);
+    assert.equal(b.stats.sent, 1);
+    await drained(b);
+    assert.equal(b.stats.sent, 20);
+  });
+});
