@@ -1,3 +1,4 @@
+import { known } from "./call-numbers";
 import type { AmiMessage } from "./message";
 import type { MemberState, QueueCaller, QueueMemberView } from "./queue-types";
 
@@ -82,8 +83,8 @@ export function callerOf(e: AmiMessage, at: number): QueueCaller {
   };
   const num = known(e.get("CallerIDNum"));
   const name = known(e.get("CallerIDName"));
-  if (num !== undefined) caller.callerIdNum = num;
-  if (name !== undefined) caller.callerIdName = name;
+  if (num !== undefined) caller.callerIdNum = own(num);
+  if (name !== undefined) caller.callerIdName = own(name);
   return caller;
 }
 
@@ -91,11 +92,6 @@ export function callerOf(e: AmiMessage, at: number): QueueCaller {
 export function count(value: string | undefined): number {
   const n = Math.floor(Number(value));
   return Number.isFinite(n) && n > 0 ? n : 0;
-}
-
-/** Asterisk says "<unknown>" for a caller ID it does not have. */
-function known(value: string | undefined): string | undefined {
-  return value === undefined || value === "" || value === "<unknown>" ? undefined : own(value);
 }
 
 /**
