@@ -53,3 +53,52 @@ describe("reliability: the ami in backlog", () => {
     assert.ok(b.stats.peakQueued > 100, "most were handed over later, from the timer");
   });
 });
+
+describe("EventBacklog: bounded, drops counted, the gap carried", () => {
+  it("beyond `limit` waiting, the newest are dropped and each drop is told with the running total; the next event taken carries the gap", async () => {
+    const got: Array<[number, number]> = [];
+    const drops: number[] = [];
+    const b = new EventBacklog<number>(flow(0, got), { queue: new ArrayQueue<number>(), limit: 5, scheduler: new DeliveryScheduler({ budgetMs: 1 }) }, (n) => drops.push(n));
+    for (let k = 0; k < 20; k++) b.push(k);
+    assert.deepEqual([b.stats.sent, b.stats.queued, b.stats.peakQueued, b.stats.dropped, b.full], [1, 5, 5, 14, true]);
+    assert.deepEqual(drops, Array.from({ length: 14 }, (_, i) => i + 1));
+    await drained(b);
+    b.push(100);
+    await drained(b);
+    assert.deepEqual(got, [[0, 0], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [100, 14]]);
+  });
+
+  it("drop() counts an event the caller did not push because the backlog was full", async () => {
+    const got: Array<[number, number]> = [];
+    const b = new EventBacklog<number>(flow(0, got), { queue: new ArrayQueue<number>(), limit: 1, scheduler: new DeliveryScheduler({ budgetMs: 1 }) });
+    b.push(0);
+    b.push(1);
+    assert.equal(b.full, true);
+    b.drop();
+    assert.equal(b.stats.dropped, 1);
+    await drained(b);
+    b.push(2);
+    await drained(b);
+    assert.deepEqual(got, [[0, 0], [1, 0], [2, 1]]);
+  });
+
+  it("a limit is a whole number of at least one; none (or Infinity) leaves only the queue's own bound", () => {
+    const limitOf = (limit?: number) => {
+      const b = new EventBacklog<number>(() => undefined, { queue: new ArrayQueue<number>(), limit, scheduler: new DeliveryScheduler() });
+      b.close();
+      return b.limit;
+    };
+    assert.deepEqual([limitOf(0), limitOf(2.7), limitOf(undefined), limitOf(Infinity), limitOf(NaN)], [1, 2, Infinity, Infinity, Infinity]);
+  });
+
+  it("once closed: nothing waits, nothing is full, a push or a drop changes nothing", () => {
+    const drops: number[] = [];
+    const b = new EventBacklog<number>(() => undefined, { queue: new ArrayQueue<number>(), limit: 1, scheduler: new DeliveryScheduler({ budgetMs: 1 }) }, (n) => drops.push(n));
+    b.push(0);
+    b.push(1);
+    b.close();
+    b.push(2);
+    b.drop();
+    assert.deepEqual([b.waiting, b.full, b.stats.queued, b.stats.dropped, drops], [false, false, 0, 0, []]);
+  });
+});
