@@ -80,11 +80,12 @@ export async function replay(
   settleMs = 150,
   /** Opens the connection (a TLS socket for `tls-login-ping`); plain TCP to port by default. */
   open: () => Socket = () => connect(port, "127.0.0.1"),
+  /** What each session has received so far, by session: given, the caller can watch it while the replay runs. */
+  streams = new Map<string, string>(),
 ): Promise<ReplayResult> {
   const lines = loadCapture(name);
   const expectedCloses = captureCloses(name, lines);
   const sockets = new Map<string, Socket>();
-  const streams = new Map<string, string>();
   const expected = new Map<string, string>();
   const closes = new Map<string, Close>();
   const lastWrite = new Map<string, number>();

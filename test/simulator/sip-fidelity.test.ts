@@ -14,8 +14,8 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startPbx, SimulatedPbx, SipPhones } from "../../simulator";
-import { CAPTURES } from "./captures";
-import { comparable, Comparable } from "./normaliser";
+import { CAPTURES, loadCapture } from "./captures";
+import { comparable, Comparable, splitMessages } from "./normaliser";
 import { replay } from "./replay";
 
 /** Phone commands and dialplan timers at 1/20 of the capture's time, as fidelity.test.ts. */
@@ -75,15 +75,33 @@ function perform(phones: SipPhones, s: PhoneStep): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Messages in an AMI stream, RTCP reports left out (the simulator sends none). */
+function messageCount(stream: string): number {
+  return splitMessages(stream).messages.filter((m) => !(m[0]?.[0] === "Event" && /^RTCP(Sent|Received)$/.test(m[0][1]))).length;
+}
+
+/** How many messages the capture's AMI session (session "1") had received before each capture time. */
+function receivedBefore(name: string): (t: number) => number {
+  const ins = loadCapture(name).filter((l) => l.dir === "in" && String(l.s) === "1");
+  return (t) => messageCount(ins.filter((l) => l.t < t).map((l) => l.data ?? "").join(""));
+}
+
 /**
  * Gives each phone command at its scaled capture time, but not before the replayed AMI session is
- * logged in (the capture's session was, long before the first call).
+ * logged in (the capture's session was, long before the first call), nor before that session has
+ * received what the real one had by then (at most a second more): at 1/20 of the capture's time a
+ * list asked 25 ms before a call must still be answered before the call, as it was, even while
+ * the process is cold.
  */
-async function drive(pbx: SimulatedPbx, phones: SipPhones, name: string, start: number): Promise<void> {
+async function drive(pbx: SimulatedPbx, phones: SipPhones, name: string, start: number, streams: Map<string, string>): Promise<void> {
   while (pbx.loggedIn < 1 && Date.now() - start < 5000) await sleep(2);
+  const before = receivedBefore(name);
+  const received = (): number => messageCount(streams.get("1") ?? "");
   for (const step of phoneScript(name)) {
     const wait = start + step.t * SCALE - Date.now();
     if (wait > 0) await sleep(wait);
+    const want = before(step.t);
+    for (const until = Date.now() + 1000; received() < want && Date.now() < until; ) await sleep(2);
     perform(phones, step);
   }
 }
@@ -167,7 +185,8 @@ describe("simulated PBX: SIP phones against the real SIP captures", function () 
       const phones = pbx.phones;
       assert.ok(phones);
       const start = Date.now();
-      const [result] = await Promise.all([replay(sc.name, pbx.port, SCALE, 300), drive(pbx, phones, sc.name, start)]);
+      const streams = new Map<string, string>();
+      const [result] = await Promise.all([replay(sc.name, pbx.port, SCALE, 300, undefined, streams), drive(pbx, phones, sc.name, start, streams)]);
       const want = withoutRtcp(comparable(result.expected.get("1") ?? ""));
       const got = withoutRtcp(comparable(result.streams.get("1") ?? ""));
       const s = score(want, got);
