@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { dialledNumber, known, numberOrUndefined } from "../../src/ami/call-numbers";
 
-describe("call tracking", () => {
+describe("dialled numbers", () => {
   it("reads the number out of dial strings", () => {
     assert.equal(dialledNumber("PJSIP/6001"), "6001");
     assert.equal(dialledNumber("Local/100@test"), "100");

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { callerOf, count, keepSince, memberChanged, memberOf, memberState, own } from "../../src/ami/queue-members";
 import { edited, firstMessage as first } from "../helpers/capture-frames";
 
-describe("queue tracking", () => {
+describe("queue member states", () => {
   it("member state precedence: unavailable > ringing > in a call > paused > available", () => {
     const cases: Array<[string, boolean, boolean, string]> = [
       ["5", true, true, "unavailable"],

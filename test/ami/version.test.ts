@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { amiVersionToAsterisk } from "../../src/ami/version";
 
-describe("AMI message model", () => {
+describe("Asterisk versions", () => {
   it("maps AMI versions to Asterisk majors, and refuses to guess for 2.8", () => {
     assert.equal(amiVersionToAsterisk("11.0.0"), 22);
     assert.equal(amiVersionToAsterisk("9.0.0"), 20);

@@ -5,7 +5,7 @@ import { ArrayQueue } from "../helpers/array-queue";
 import { drained } from "../helpers/backlog-flow";
 
 /** The "ami in" backlog on its own: FIFO, bounded, drops counted and flagged, window sized by the flow's cost. */
-describe("reliability: the ami in backlog", () => {
+describe("DeliveryScheduler, through the backlogs it serves", () => {
   it("waiting events are handed over once per turn: right after the turn's reading of the socket, or from a timer in a turn without reads", async () => {
     const scheduler = new DeliveryScheduler({ budgetMs: 20 });
     const b = new EventBacklog<number>(

@@ -5,7 +5,7 @@ import { ArrayQueue } from "../helpers/array-queue";
 import { drained, flow } from "../helpers/backlog-flow";
 
 /** The "ami in" backlog on its own: FIFO, bounded, drops counted and flagged, window sized by the flow's cost. */
-describe("reliability: the ami in backlog", () => {
+describe("the ami in backlog", () => {
   it("a fast flow gets everything, in order, and nothing is dropped", async () => {
     const got: Array<[number, number]> = [];
     const b = new EventBacklog<number>(flow(0, got), { queue: new ArrayQueue<number>(), limit: 100 });
