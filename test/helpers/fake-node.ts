@@ -65,7 +65,29 @@ export function fakeNode(id = "n1", type = "test-node"): FakeNode {
   return node;
 }
 
-/** A connection labelled "pbx" that cannot connect (no host configured): it never opens a client. */
-export function idleConnection(t: Translate): AmiConnection {
-  return new AmiConnection({ label: "pbx", problem: "asterisk-ami-server.errors.no-host", t, logger: {}, closeTimeout: 1000, idleTimeout: 1000 });
+/** What a node did with its connection: the ids it registered and deregistered (with `removed`), in order. */
+export interface RecordedConnection extends AmiConnection {
+  readonly registered: string[];
+  readonly deregistered: Array<[string, boolean]>;
+}
+
+/**
+ * A connection labelled "pbx" that cannot connect (no host configured, so it never opens a client),
+ * recording each register and deregister before doing it.
+ */
+export function idleConnection(t: Translate): RecordedConnection {
+  const connection = new AmiConnection({ label: "pbx", problem: "asterisk-ami-server.errors.no-host", t, logger: {}, closeTimeout: 1000, idleTimeout: 1000 });
+  const registered: string[] = [];
+  const deregistered: Array<[string, boolean]> = [];
+  const register = connection.register.bind(connection);
+  const deregister = connection.deregister.bind(connection);
+  connection.register = (user) => {
+    registered.push(user.id);
+    register(user);
+  };
+  connection.deregister = (user, removed) => {
+    deregistered.push([user.id, removed]);
+    return deregister(user, removed);
+  };
+  return Object.assign(connection, { registered, deregistered });
 }

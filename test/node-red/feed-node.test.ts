@@ -114,11 +114,10 @@ describe("serveFeed", () => {
   for (const removed of [true, false]) {
     it(`close (removed ${removed}): stops the board, leaves the feed as removed ${removed}, deregisters, calls done`, async () => {
       const { node, feed, board, connection } = served();
-      assert.equal(connection.userCount, 1);
       await node.close(removed);
       assert.equal(board.stops, 1);
       assert.deepEqual(feed.leaves, [["calls-1", removed]]);
-      assert.equal(connection.userCount, 0);
+      assert.deepEqual(connection.deregistered, [["calls-1", removed]]);
     });
   }
 

@@ -87,7 +87,7 @@ describe("setUpNode", () => {
     assert.deepEqual(node.errors, [marked(`${TYPE}.errors.bad-name-regex`, bad.params)]);
     assert.match(String(node.errors[0]), /^«invalid event name regex "\(": Unterminated group»$/);
     assert.equal((await node.input({})).err?.message, badFilter);
-    assert.equal(connection.userCount, 0, "a node that cannot run does not use the connection");
+    assert.deepEqual(connection.registered, [], "a node that cannot run does not use the connection");
   });
 
   it("any other exception from compile is not swallowed", () => {
@@ -102,7 +102,7 @@ describe("setUpNode", () => {
       (err) => err === bug,
     );
     assert.deepEqual(node.errors, []);
-    assert.equal(connection.userCount, 0);
+    assert.deepEqual(connection.registered, []);
   });
 
   it("success: the node registered with the connection, its board told the connection's status, what it compiled returned", () => {
@@ -113,7 +113,7 @@ describe("setUpNode", () => {
     assert.ok(setup);
     assert.equal(setup.connection, connection);
     assert.deepEqual(setup.watch, { compiled: true });
-    assert.equal(connection.userCount, 1);
+    assert.deepEqual(connection.registered, ["in-1"]);
     assert.equal(setup.user.id, "in-1");
     const board = setup.board;
     assert.deepEqual(board.told, [{ status: connection.status, connected: false }]);

@@ -104,7 +104,6 @@ describe("SharedFeed", () => {
     assert.ok(tracking);
     for (const u of users.slice(1)) feed.join(u);
     assert.equal(feed.current, tracking);
-    assert.equal(feed.userCount, 3);
     c.connect();
     await waitFor(() => users.every((u) => u.seedings === 1), 3000, "every user told of the seeding");
     assert.equal(pbx.lists, 1);
