@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { AmiClientOptions, AmiLogger, ResolvedOptions, resolveOptions } from "./client-options";
 import { ActionFields } from "./encoder";
-import { amiError } from "./errors";
+import { AmiError, amiError } from "./errors";
 import { EventFrame } from "./event-frame";
 import { parseFrame } from "./frame-decoder";
 import { peekEventName } from "./framer";
@@ -161,7 +161,8 @@ export class AmiClient extends EventEmitter {
     try {
       return this.actions.create(action, fields, options, internal, resolve, reject);
     } catch (err) {
-      reject(err as Error);
+      // The encoder refuses with AmiErrors; anything else (a field whose getter throws) is refused the same way.
+      reject(err instanceof AmiError ? err : amiError("ERR_AMI_INVALID_ACTION", `invalid ${action} action: ${String((err as Error)?.message ?? err)}`, { action }));
       return undefined;
     }
   }
