@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { FLOOD_MODULE, benchServer, startNodeRed } from "./processes";
 import { AmiClient } from "../src/ami/client";
-import { backlogOf, clientOf, liveClientOf, socketOf } from "../test/helpers/seam";
+import { backlogOf, clientOf, liveClientOf, socketOf, statusOf } from "../test/helpers/seam";
 import { ADMIN, EVENTS, FILTERS, Reached, SAMPLE_EVERY, Sample, mb } from "./flow-config";
 
 /**
@@ -87,7 +87,7 @@ export async function runNodeRed(port: number): Promise<void> {
   const connection = RED.nodes.getNode("s1").connection;
   const sessionReady = async (): Promise<void> => {
     for (let i = 0; connection.state !== "ready"; i++) {
-      if (i > 500) throw new Error(`no AMI session: ${JSON.stringify(connection.status)}`);
+      if (i > 500) throw new Error(`no AMI session: ${JSON.stringify(statusOf(connection))}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     await new Promise((r) => setTimeout(r, 300));

@@ -45,8 +45,13 @@ export class CatalogError extends Error {
  * such key (RED._ answers a key it does not know with the key itself).
  */
 export function catalogLine(t: Translate, key: string, params: Readonly<Record<string, string>>, english: string): string {
+  return translated(t, key, params) ?? fill(english, params);
+}
+
+/** The catalog's text under key, filled; undefined when RED._ does not know the key (it answers with the key itself). */
+function translated(t: Translate, key: string, params: Readonly<Record<string, string>>): string | undefined {
   const text = t(key, params);
-  return typeof text === "string" && text !== key ? text : fill(english, params);
+  return typeof text === "string" && text !== key ? text : undefined;
 }
 
 /**
@@ -56,7 +61,5 @@ export function catalogLine(t: Translate, key: string, params: Readonly<Record<s
  */
 export function catalogText(err: Error, type: string, t: Translate): string {
   if (!(err instanceof CatalogError)) return err.message;
-  const key = `${type}.errors.${err.key}`;
-  const text = t(key, err.params);
-  return typeof text === "string" && text !== key ? text : err.message;
+  return translated(t, `${type}.errors.${err.key}`, err.params) ?? err.message;
 }

@@ -78,17 +78,8 @@ export class AmiConnection {
     this.router.onChange = () => this.resubscribe();
   }
 
-  /** The status users show now. */
-  get status(): NodeStatus {
-    return { ...this.lastStatus };
-  }
-
   get state(): string {
     return this.client?.state ?? "idle";
-  }
-
-  get userCount(): number {
-    return this.users.size;
   }
 
   register(user: ConnectionUser): void {
@@ -130,15 +121,13 @@ export class AmiConnection {
    * its last user has left; it tracks whichever client the connection has.
    */
   feed<K extends FeedKind>(kind: K): FeedOf<K> {
-    let feed = this.runningFeed(kind);
-    if (!feed) {
-      const made = makeFeed(kind, () => this.client, () => {
-        if (this.feeds.get(kind) === made) this.feeds.delete(kind);
-      });
-      feed = made;
-      this.feeds.set(kind, made);
-    }
-    return feed;
+    const running = this.runningFeed(kind);
+    if (running) return running;
+    const made = makeFeed(kind, () => this.client, () => {
+      if (this.feeds.get(kind) === made) this.feeds.delete(kind);
+    });
+    this.feeds.set(kind, made);
+    return made;
   }
 
   /** The feed of this kind if a node runs one now. */

@@ -8,10 +8,10 @@ import { AmiClient, Call, CallTracking, CallUpdate, Presence, PresenceChange, Pr
  *
  * The connection owns its feeds (AmiConnection.feed) and gives each one its current client: the
  * feed never reaches past the connection for it. A feed is made by the first node that joins and
- * stopped when the last one leaves. A node that
- * only restarts (a partial deploy, `removed` false) leaves for a moment: the tracker is kept for a
- * grace period so the node's new instance finds the calls with their history (ringing and answer
- * times) instead of re-seeding them as calls whose beginning was never seen.
+ * stopped when the last one leaves. A node that only restarts (a partial deploy, `removed` false)
+ * leaves for a moment: the tracker is kept for a grace period so the node's new instance finds the
+ * calls with their history (ringing and answer times) instead of re-seeding them as calls whose
+ * beginning was never seen.
  *
  * Users are keyed by node id, so a node that comes back replaces itself: no doubled messages after
  * a redeploy.
@@ -49,10 +49,6 @@ export class SharedFeed<T extends Tracking, U> {
     private readonly start: Start<T, U>,
     private readonly onStopped: () => void,
   ) {}
-
-  get userCount(): number {
-    return this.users.size;
-  }
 
   /** The running tracking, if any (none when the server cannot connect). */
   get current(): T | undefined {

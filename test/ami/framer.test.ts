@@ -3,6 +3,7 @@ import { AmiFramer, ParseError, peekEventName } from "../../src/ami/framer";
 import { EventFrame } from "../../src/ami/event-frame";
 import { parseFrame } from "../../src/ami/frame-decoder";
 import { captureNames, readRaw, referenceParse } from "../helpers/captures";
+import { chunk } from "../fuzz/framer-properties";
 
 interface Parsed {
   banner?: string;
@@ -23,17 +24,6 @@ function parseChunks(chunks: Buffer[], maxFrameBytes?: number, banner = true): P
   );
   for (const c of chunks) framer.push(c);
   return out;
-}
-
-function splitAt(buf: Buffer, offsets: number[]): Buffer[] {
-  const chunks: Buffer[] = [];
-  let prev = 0;
-  for (const o of offsets) {
-    chunks.push(buf.subarray(prev, o));
-    prev = o;
-  }
-  chunks.push(buf.subarray(prev));
-  return chunks;
 }
 
 function bytewise(buf: Buffer): Buffer[] {
@@ -77,7 +67,7 @@ describe("AMI framer and parser", () => {
         assert.deepEqual(parseChunks(bytewise(raw)), whole, "fed one byte at a time");
         if (raw.length <= 16384) {
           for (let i = 1; i < raw.length; i++) {
-            const split = parseChunks(splitAt(raw, [i]));
+            const split = parseChunks(chunk(raw, [i]));
             if (split.messages.length !== whole.messages.length) assert.fail(`split at ${i}: ${split.messages.length} messages`);
             assert.deepEqual(split, whole, `split at offset ${i}`);
           }
@@ -90,7 +80,7 @@ describe("AMI framer and parser", () => {
             const window = raw.subarray(bounds[k], bounds[Math.min(k + 2, bounds.length - 1)]);
             const expectedWindow = parseChunks([window], undefined, false);
             for (let j = 1; j <= bounds[k + 1] - bounds[k] && j < window.length; j++) {
-              const split = parseChunks(splitAt(window, [j]), undefined, false);
+              const split = parseChunks(chunk(window, [j]), undefined, false);
               if (split.messages.length !== expectedWindow.messages.length || split.errors.length > 0) {
                 assert.deepEqual(split, expectedWindow, `split at offset ${bounds[k] + j}`);
               }
@@ -104,7 +94,7 @@ describe("AMI framer and parser", () => {
             const n = 1 + Math.floor(rnd() * 40);
             for (let k = 0; k < n; k++) cuts.add(1 + Math.floor(rnd() * (raw.length - 1)));
             const offsets = [...cuts].sort((a, b) => a - b);
-            assert.deepEqual(parseChunks(splitAt(raw, offsets)), whole, `split at ${offsets.join(",")}`);
+            assert.deepEqual(parseChunks(chunk(raw, offsets)), whole, `split at ${offsets.join(",")}`);
           }
         }
       });
@@ -146,7 +136,7 @@ describe("AMI framer and parser", () => {
       ["Event", "Z", "C", "3"],
     ]);
     assert.deepEqual(parseChunks(bytewise(raw)), whole);
-    for (let i = 1; i < raw.length; i++) assert.deepEqual(parseChunks(splitAt(raw, [i])), whole, `split at ${i}`);
+    for (let i = 1; i < raw.length; i++) assert.deepEqual(parseChunks(chunk(raw, [i])), whole, `split at ${i}`);
   });
 
   it("decodes UTF-8 after framing: a character split across chunks stays intact", () => {
@@ -155,7 +145,7 @@ describe("AMI framer and parser", () => {
     assert.equal(whole.messages[0][3], "Jürgen Müller 日本 🙂");
     const start = raw.indexOf("J");
     for (let i = start; i < raw.length - 4; i++) {
-      assert.deepEqual(parseChunks(splitAt(raw, [i, i + 1, i + 2, i + 3])), whole, `split inside the name at ${i}`);
+      assert.deepEqual(parseChunks(chunk(raw, [i, i + 1, i + 2, i + 3])), whole, `split inside the name at ${i}`);
     }
   });
 
@@ -180,7 +170,7 @@ describe("AMI framer and parser", () => {
       ["Event", "After", "X", "1"],
     ]);
     assert.deepEqual(parseChunks(bytewise(raw)), whole);
-    for (let i = 1; i < raw.length; i++) assert.deepEqual(parseChunks(splitAt(raw, [i])), whole, `split at ${i}`);
+    for (let i = 1; i < raw.length; i++) assert.deepEqual(parseChunks(chunk(raw, [i])), whole, `split at ${i}`);
   });
 
   it("accepts any Name/Version banner, and no banner at all", () => {

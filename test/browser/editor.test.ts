@@ -23,7 +23,7 @@ import { SimulatedPbx } from "../../simulator";
 import { layoutProblems } from "./dialog-layout";
 import { httpRequest, NodeRedProcess, PACKAGE, ROOT, SCREENSHOT_DIR } from "./editor-runtime";
 import { normalize, useEditorSession } from "./editor-session";
-import { checkDebugOutput, chooseOriginate, typeFunctionCode } from "./originate-flow";
+import { checkDebugOutput, chooseOriginate, pickAction, typeFunctionCode } from "./originate-flow";
 
 // Functions passed to page.evaluate run in the browser; the build has no DOM lib, so its globals
 // are declared loosely here (this module only).
@@ -192,16 +192,7 @@ describe("the editor in a real browser (Chromium)", function () {
 
   it("the ami action dialog autocompletes action names and offers the chosen action's parameters", async () => {
     const id = dropped.get("asterisk-ami-action")!;
-    await openNode(id);
-    await page.locator("#node-input-server").selectOption(serverId);
-    const action = page.locator("#node-input-action");
-    await action.fill("");
-    await action.click();
-    await page.keyboard.type("QueueSt", { delay: 40 });
-    const got = await suggestions();
-    assert.ok(got.includes("QueueStatus"), `suggestions for "QueueSt": ${got.join(",")}`);
-    await pick("QueueStatus");
-    assert.equal(await action.inputValue(), "QueueStatus");
+    const action = await pickAction(session, id, serverId, "QueueSt", "QueueStatus");
 
     // Originate: the dialog names its required parameters and the write class it needs ...
     await action.fill("");

@@ -4,6 +4,7 @@
  * filled as a user does and checked once saved.
  */
 import * as assert from "node:assert/strict";
+import type { Locator } from "playwright-core";
 import type { EditorSession } from "./editor-session";
 
 // Functions passed to page.evaluate run in the browser; the build has no DOM lib.
@@ -53,20 +54,30 @@ export async function typeFunctionCode(session: EditorSession, functionId: strin
 }
 
 /**
- * The ami action node: the server, Originate picked from the autocomplete, wait for the result.
+ * Opens an ami action node, picks its server, types `typed` into Action and picks `name` from the
+ * suggestions the catalog offers, as a user does; returns the Action input.
  */
-export async function chooseOriginate(session: EditorSession, actionId: string, serverId: string): Promise<void> {
+export async function pickAction(session: EditorSession, actionId: string, serverId: string, typed: string, name: string): Promise<Locator> {
   const { page, openNode, suggestions, pick } = session;
   await openNode(actionId);
   await page.locator("#node-input-server").selectOption(serverId);
   const action = page.locator("#node-input-action");
   await action.fill("");
   await action.click();
-  await page.keyboard.type("Origin", { delay: 40 });
+  await page.keyboard.type(typed, { delay: 40 });
   const got = await suggestions();
-  assert.ok(got.includes("Originate"), `suggestions for "Origin": ${got.join(",")}`);
-  await pick("Originate");
-  assert.equal(await action.inputValue(), "Originate");
+  assert.ok(got.includes(name), `suggestions for "${typed}": ${got.join(",")}`);
+  await pick(name);
+  assert.equal(await action.inputValue(), name);
+  return action;
+}
+
+/**
+ * The ami action node: the server, Originate picked from the autocomplete, wait for the result.
+ */
+export async function chooseOriginate(session: EditorSession, actionId: string, serverId: string): Promise<void> {
+  const { page } = session;
+  await pickAction(session, actionId, serverId, "Origin", "Originate");
   const wait = page.locator("#node-input-waitForResult");
   await wait.check();
   assert.equal(await wait.isChecked(), true);

@@ -9,7 +9,8 @@ import type { BacklogStats } from "../../src/node-red/event-backlog";
  * breaks it loudly (each accessor throws when the field is not where it expects), never silently.
  * Read only: nothing here changes what it looks at.
  *
- * - a config node's connection (src/node-red/connection.ts): its client, its event routes;
+ * - a config node's connection (src/node-red/connection.ts): its client, its event routes, its
+ *   users and the status they show; a shared feed's users (src/node-red/tracking-feed.ts);
  * - an "ami in" node's backlog: the EventIntake its route delivers to (src/node-red/event-intake.ts);
  * - an AmiClient's session (src/ami/session.ts): the socket and the framer.
  */
@@ -35,6 +36,16 @@ export function liveClientOf(connection: unknown): AmiClient {
   const client = clientOf(connection);
   if (!client) throw new Error("test seam: the connection has no client");
   return client;
+}
+
+/** How many users a connection or a shared feed has now (nodes registered, or joined). */
+export function userCountOf(connectionOrFeed: unknown): number {
+  return inside<Map<string, unknown>>(connectionOrFeed, "users", "the connection or feed").size;
+}
+
+/** The status a connection's users show now (a copy). */
+export function statusOf(connection: unknown): Record<string, unknown> {
+  return { ...inside<Record<string, unknown>>(connection, "lastStatus", "the connection") };
 }
 
 /** How many event routes the connection has (one per "ami in" node). */

@@ -6,6 +6,7 @@ import type { NodeAPI, NodeStatus } from "../../src/node-red/red";
 import { StatusBoard, Translate } from "../../src/node-red/status";
 import { translate } from "../helpers/catalog";
 import { fakeNode, idleConnection } from "../helpers/fake-node";
+import { statusOf } from "../helpers/seam";
 
 /**
  * setUpNode: what every node on a server does when it starts. A node that cannot run says why in
@@ -116,8 +117,8 @@ describe("setUpNode", () => {
     assert.deepEqual(connection.registered, ["in-1"]);
     assert.equal(setup.user.id, "in-1");
     const board = setup.board;
-    assert.deepEqual(board.told, [{ status: connection.status, connected: false }]);
-    assert.deepEqual(node.statuses, [connection.status], "the board drew it on the node");
+    assert.deepEqual(board.told, [{ status: statusOf(connection), connected: false }]);
+    assert.deepEqual(node.statuses, [statusOf(connection)], "the board drew it on the node");
     assert.deepEqual(node.errors, []);
   });
 

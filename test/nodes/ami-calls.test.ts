@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
 import { ADMIN, Msg, TAB as tab, amiCalls, amiIn, amiNodes, calls, catchFor, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
-import { liveClientOf } from "../helpers/seam";
+import { liveClientOf, userCountOf } from "../helpers/seam";
 
 /**
  * "ami calls" against the simulated PBX's lab (phones 6001-6005, inbound DIDs in from-pstn,
@@ -134,14 +134,14 @@ describe("ami calls node", function () {
     await waitFor(() => seeds() === 1, "the seeding");
     const first = connectionOf("s1");
     assert.equal(liveClientOf(first).subscriptionCount, 1, "one core subscription for both nodes");
-    assert.equal(first.runningFeed("calls").userCount, 2);
+    assert.equal(userCountOf(first.runningFeed("calls")), 2);
     // Redeploy only the changed node: the same tracker goes on, nothing is seeded again.
     await helper.setFlows(flow("v1"), "nodes", { s1: ADMIN });
     await helper.setFlows(flow("v2"), "flows", { s1: ADMIN });
     await sleep(100);
     assert.equal(connectionOf("s1"), first, "the connection was kept");
     assert.equal(liveClientOf(first).subscriptionCount, 1);
-    assert.equal(first.runningFeed("calls").userCount, 2);
+    assert.equal(userCountOf(first.runningFeed("calls")), 2);
     assert.equal(seeds(), 1, "no second seeding for a restarted node");
     // A full redeploy: a new connection, again one tracker.
     await helper.setFlows(flow("v3"), "full", { s1: ADMIN });

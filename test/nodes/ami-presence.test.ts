@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
 import { ADMIN, Msg, TAB as tab, amiNodes, amiPresence, collect, connectionOf, helper, lastStatus, server, openDialog, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
-import { liveClientOf } from "../helpers/seam";
+import { liveClientOf, userCountOf } from "../helpers/seam";
 
 /**
  * "ami presence" against the simulated PBX's lab: hints 6001@test and 6002@test follow
@@ -80,7 +80,7 @@ describe("ami presence node", function () {
     assert.deepEqual([lists("ExtensionStateList"), lists("DeviceStateList")], [1, 1], "one seeding for two nodes");
     const connection = connectionOf("s1");
     assert.equal(liveClientOf(connection).subscriptionCount, 1);
-    assert.equal(connection.runningFeed("presence").userCount, 2);
+    assert.equal(userCountOf(connection.runningFeed("presence")), 2);
     assert.equal(connection.runningFeed("calls"), undefined, "no call tracker without a calls node");
 
     await waitFor(() => lastStatus("a")?.text === "in use: 0 of 2", "the idle count");

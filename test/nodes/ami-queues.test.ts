@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { AmiClient } from "../../src/ami";
 import { startPbx } from "../../simulator";
 import { ADMIN, Msg, NODES_DIR, TAB as tab, amiIn, amiNodes, collect, connectionOf, helper, lastStatus, openDialog, server, sink, sleep, waitConnected, waitFor, withCatalogs, startLab, stopLab } from "./harness";
+import { userCountOf } from "../helpers/seam";
 
 /**
  * "ami queues" against the simulated PBX's lab: queue testq (ringall, no members; extension 400
@@ -102,7 +103,7 @@ describe("ami queues node", function () {
     assert.deepEqual(snap.ami, { server: `127.0.0.1:${pbx.port}`, snapshot: "queues", count: 2, connected: true });
     assert.deepEqual((gotB.find((m) => Array.isArray(m.payload)) as Msg).payload.map((q: Msg) => q.name), ["testq"]);
     assert.equal(pbx.actions.filter((x) => x.action.get("Action") === "QueueStatus").length, 1, "one seeding for two nodes");
-    assert.equal(connectionOf("s1").runningFeed("queues").userCount, 2);
+    assert.equal(userCountOf(connectionOf("s1").runningFeed("queues")), 2);
 
     await waitFor(() => lastStatus("a")?.text === "0 waiting, 1 of 1 available", "the status");
     assert.deepEqual([lastStatus("a")?.fill, lastStatus("a")?.shape], ["green", "dot"]);

@@ -80,6 +80,11 @@ export function statusesOf(id: string): Status[] {
   return calls("status", id).map((args) => args[0] as Status);
 }
 
+/** The texts of every status a node showed, in order. */
+export function statusTextsOf(id: string): string[] {
+  return statusesOf(id).map((s) => String(s.text));
+}
+
 export function lastStatus(id: string): Status | undefined {
   const all = statusesOf(id);
   return all[all.length - 1];

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startPbx } from "../../simulator";
-import { ADMIN, ROOT, TAB as tab, amiAction, amiIn, catchFor, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusesOf, waitConnected, waitFor } from "../nodes/harness";
+import { ADMIN, ROOT, TAB as tab, amiAction, amiIn, catchFor, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusTextsOf, statusesOf, waitConnected, waitFor } from "../nodes/harness";
 import { AmiProxy, allLogText, freePort, functionNode, logged, nodes, received, tlsNode } from "./support";
 import { liveClientOf } from "../helpers/seam";
 
@@ -14,8 +14,6 @@ type Pbx = Awaited<ReturnType<typeof startPbx>>;
  * simulated PBX. Each asserts what the user sees (status, Catch, events, log) and that nothing is
  * lost or sent twice. Time bounds are upper bounds derived from the configured intervals, with slack.
  */
-
-const texts = (id: string): string[] => statusesOf(id).map((s) => String(s.text));
 
 describe("reliability: fault scenarios through the nodes", function () {
   this.timeout(30000);
@@ -61,7 +59,7 @@ describe("reliability: fault scenarios through the nodes", function () {
     assert.equal(caught[0].ami.error, "ERR_AMI_DISCONNECTED");
     assert.match(err.message, /QueueStatus: the AMI connection ended before the list completed; the action was sent and may have taken effect, so it is not re-sent \(Asterisk shut down/);
     await waitFor(() => lastStatus("events")?.fill === "green", "connected again", 3000);
-    const seen = texts("events").slice(before);
+    const seen = statusTextsOf("events").slice(before);
     const reconnecting = seen.findIndex((t) => /^reconnecting in \d+ s$/.test(t));
     assert.ok(reconnecting >= 0, `reconnecting shown: ${seen.join(" | ")}`);
     assert.equal(seen[seen.length - 1], "connected");
@@ -129,7 +127,7 @@ describe("reliability: fault scenarios through the nodes", function () {
     const before = statusesOf("events").length;
     const t0 = Date.now();
     pbx.setHalfOpen(true);
-    await waitFor(() => texts("events").slice(before).some((t) => /^reconnecting in/.test(t)), "reconnecting", intervalMs + pongTimeoutMs + 2000);
+    await waitFor(() => statusTextsOf("events").slice(before).some((t) => /^reconnecting in/.test(t)), "reconnecting", intervalMs + pongTimeoutMs + 2000);
     const detected = Date.now() - t0;
     console.log(`      (half-open detected after ${detected} ms; bound ${intervalMs} + ${pongTimeoutMs} ms)`);
     assert.ok(detected <= intervalMs + pongTimeoutMs + 500, `detected after ${detected} ms (bound ${intervalMs + pongTimeoutMs} ms + slack)`);
@@ -161,7 +159,7 @@ describe("reliability: fault scenarios through the nodes", function () {
     const text = allLogText();
     assert.ok(text.length > 0);
     assert.ok(!text.includes(secret), "the secret is in a log line");
-    assert.ok(!texts("events").some((t) => t.includes(secret)));
+    assert.ok(!statusTextsOf("events").some((t) => t.includes(secret)));
   });
 
   it("5. PBX unreachable at deploy: the runtime stays responsive, deploys and redeploys work, the status shows the retry", async () => {
@@ -189,7 +187,7 @@ describe("reliability: fault scenarios through the nodes", function () {
       let t = Date.now();
       await helper.load(nodes(functionNode), flow(0), { s1: ADMIN, s2: ADMIN });
       assert.ok(Date.now() - t < 2000, `the deploy is not blocked (${Date.now() - t} ms)`);
-      await waitFor(() => texts("a").some((x) => /^reconnecting in \d+ s$/.test(x)), "a status showing the retry");
+      await waitFor(() => statusTextsOf("a").some((x) => /^reconnecting in \d+ s$/.test(x)), "a status showing the retry");
       for (const [i, type] of ["full", "nodes", "flows", "full", "nodes"].entries()) {
         t = Date.now();
         await helper.setFlows(flow(i + 1), type, { s1: ADMIN, s2: ADMIN });
@@ -202,7 +200,7 @@ describe("reliability: fault scenarios through the nodes", function () {
       await waitFor(() => out.length === 1 && caught.length === 1, "a flow runs and the action fails in its timeout");
       assert.equal(caught[0].ami.error, "ERR_AMI_TIMEOUT");
       assert.match(caught[0].error.message, /not sent: the AMI connection was not ready within 300 ms/);
-      await waitFor(() => texts("a").some((x) => /^reconnecting in \d+ s$/.test(x)), "the retry after redeploys");
+      await waitFor(() => statusTextsOf("a").some((x) => /^reconnecting in \d+ s$/.test(x)), "the retry after redeploys");
       assert.ok(logged("warn", "s1").some((l) => /ECONNREFUSED.*retrying in \d+ s/.test(l)), "a warning says why");
       assert.ok(maxLag < 500, `the event loop was never held (${maxLag} ms)`);
       pbx = await startPbx({ port, timeScale: 0.05 });

@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import { ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
 import { startPbx } from "../../simulator";
-import { ADMIN, TAB as tab, amiAction, amiIn, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusesOf, waitConnected, waitFor } from "../nodes/harness";
+import { ADMIN, TAB as tab, amiAction, amiIn, collect, connectionOf, helper, lastStatus, server, sink, sleep, statusTextsOf, waitConnected, waitFor } from "../nodes/harness";
 import { AmiProxy, MiB, activeResources, functionNode, gc, heapAfterGc, logged, nodes, received, resetSpies } from "./support";
-import { backlogOf, framerOf, liveClientOf, liveSocketOf, routeCountOf, socketOf } from "../helpers/seam";
+import { backlogOf, framerOf, liveClientOf, liveSocketOf, routeCountOf, socketOf, userCountOf } from "../helpers/seam";
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
@@ -14,8 +14,6 @@ type Pbx = Awaited<ReturnType<typeof startPbx>>;
  * Each through the Node-RED nodes as a user has them; each asserts what the user sees (status,
  * log, messages) and that memory and resources stay within their bounds.
  */
-
-const texts = (id: string): string[] => statusesOf(id).map((s) => String(s.text));
 
 describe("reliability: overload scenarios through the nodes", function () {
   this.timeout(30000);
@@ -51,7 +49,7 @@ describe("reliability: overload scenarios through the nodes", function () {
       const sock = socketOf(client);
       const events = helper._events;
       return {
-        users: conn.userCount,
+        users: userCountOf(conn),
         routes: routeCountOf(conn),
         subscriptions: client.subscriptionCount,
         clientListeners: client.eventNames().reduce((n: number, e) => n + client.listenerCount(e), 0),
@@ -202,7 +200,7 @@ describe("reliability: overload scenarios through the nodes", function () {
       assert.equal(flood.loggedInAfter, 1, "the PBX (write timeout) never dropped the session");
       assert.equal(client.stats.reconnects, 0);
       assert.ok(!paused, "the socket was never paused");
-      assert.ok(!texts("in").some((t) => /reconnecting/.test(t)));
+      assert.ok(!statusTextsOf("in").some((t) => /reconnecting/.test(t)));
       const wanted = client.stats.eventsReceived - received0;
       assert.ok(wanted >= events, "every event of the storm arrived");
       const s = stats();
@@ -227,7 +225,7 @@ describe("reliability: overload scenarios through the nodes", function () {
       // on how far V8 has sized its heap (a process that ran other tests first collects earlier).
       // So it gets only the bound that tells a bounded node from one holding the storm: every event at 4 KiB.
       assert.ok(peak - heap0 < events * perEvent, `heapUsed peaked at +${mib(peak - heap0)}, as much as holding the whole storm (${mib(events * perEvent)})`);
-      assert.ok(texts("in").some((t) => new RegExp(`^connected, \\d+ dropped$`).test(t)), `the status shows the count: ${texts("in").slice(-3).join(" | ")}`);
+      assert.ok(statusTextsOf("in").some((t) => new RegExp(`^connected, \\d+ dropped$`).test(t)), `the status shows the count: ${statusTextsOf("in").slice(-3).join(" | ")}`);
       assert.ok(logged("warn", "in").some((l) => /dropping events: the flow takes them more slowly than Asterisk sends them and the backlog of 64 MB or 500 events is full/.test(l)));
       await helper.clearFlows(); // stops the nodes while the spies still record (unload restores them first)
       const summary = logged("warn", "in").filter((l) => /dropped since the node started/.test(l));
@@ -246,7 +244,7 @@ describe("reliability: overload scenarios through the nodes", function () {
       console.log(`      (200 ms per message: PBX sessions after the storm ${flood.loggedInAfter}; ami in dropped ${backlogOf(connectionOf("s1"), "in").dropped}, heap +${((peak - heap0) / MiB).toFixed(1)} MiB)`);
       assert.equal(flood.loggedInAfter, 0, "the PBX dropped the client that stopped reading");
       assert.ok(logged("warn", "s1").some((l) => /AMI connection lost.*reconnecting in \d+ ms/.test(l)), "a warning says the session was lost");
-      await waitFor(() => texts("in").some((t) => /^reconnecting in \d+ s/.test(t)), "reconnecting in the status", 5000);
+      await waitFor(() => statusTextsOf("in").some((t) => /^reconnecting in \d+ s/.test(t)), "reconnecting in the status", 5000);
       assert.ok(backlogOf(connectionOf("s1"), "in").dropped > 0, "and the node counted what it dropped");
       assert.ok(peak - heap0 < 48 * MiB);
     });
@@ -292,7 +290,7 @@ describe("reliability: overload scenarios through the nodes", function () {
       const grew = mem1.heapUsed + mem1.arrayBuffers - mem0.heapUsed - mem0.arrayBuffers;
       assert.ok(grew < 32 * MiB, `${what}: memory grew ${(grew / MiB).toFixed(1)} MiB`);
       await waitFor(() => lastStatus("events")?.text === "connected", `${what}: connected again`);
-      assert.ok(texts("events").some((t) => /^reconnecting in \d+ s$/.test(t)));
+      assert.ok(statusTextsOf("events").some((t) => /^reconnecting in \d+ s$/.test(t)));
     }
     pbx.emitEvent({ Event: "UserEvent", UserEvent: "AfterGarbage" });
     await waitFor(() => ev.length === 1, "events resume");

@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import { startPbx } from "../../simulator";
 import { ADMIN, ROOT, TAB as tab, amiAction, amiIn, catchFor, collect, helper, server, sink, sleep, statusesOf, waitConnected, waitFor } from "../nodes/harness";
 import { allLogText, debugNode, logged, nodes } from "./support";
-import { clientOf } from "../helpers/seam";
+import { clientOf, statusOf } from "../helpers/seam";
 
 type Pbx = Awaited<ReturnType<typeof startPbx>>;
 
@@ -153,7 +153,7 @@ describe("reliability: security", function () {
         JSON.stringify(flows.body),
         JSON.stringify(creds.body),
         JSON.stringify(catalog.body),
-        inspect(helper.getNode("s1").connection.status, { depth: 4 }),
+        inspect(statusOf(helper.getNode("s1").connection), { depth: 4 }),
         inspect(clientOf(helper.getNode("s1").connection), { depth: 4 }),
         inspect(helper.getNode("s1").connection, { depth: 4 }),
       ].join("\n");
