@@ -45,7 +45,14 @@ describe("the editor in a real browser (Chromium)", function () {
         await label(PACKAGE).click();
         await label(name).waitFor({ state: "visible", timeout: 2000 }).catch(() => undefined);
       }
-      await label(name).click();
+      // Import is enabled once the example's flow is loaded into the dialog; a click that met a
+      // redraw of the tree selected nothing (seen once in CI): click the example again.
+      const ok = page.locator("#red-ui-clipboard-dialog-ok");
+      for (let attempt = 0; attempt === 0 || !(await ok.isEnabled()); attempt++) {
+        if (attempt === 5) assert.fail(`${name}: choosing it under Import > Examples never enabled Import`);
+        await label(name).click();
+        await page.waitForFunction(() => document.querySelector("#red-ui-clipboard-dialog-ok")?.disabled === false, undefined, { timeout: 2000 }).catch(() => undefined);
+      }
       await page.locator("#red-ui-clipboard-dialog-import-opt-new").click();
       const known = await page.evaluate(() => window.RED.nodes.getWorkspaceOrder().slice());
       await page.locator("#red-ui-clipboard-dialog-ok").click();
